@@ -1,0 +1,35 @@
+/**
+ * Provider: where minute bars come from. The `fetch` step asks a provider for one batch of
+ * tickers over a list of sessions and gets a Panel back; `precheck` asks it only for coverage.
+ */
+import type { Panel, SessionInfo } from './panel.js';
+
+export interface FetchRequest {
+  tickers: string[];
+  sessions: SessionInfo[];
+  signal?: AbortSignal;
+  /** Non-fatal data problems (duplicates, dropped rows…), each naming ticker/date or file:line. */
+  onWarning?: (message: string) => void;
+}
+
+export interface Provider {
+  /** Short name, e.g. "synthetic", "folder", "alpaca", "polygon". */
+  readonly name: string;
+  /**
+   * Everything about this provider's configuration that changes the bars it returns, for cache
+   * keys. Never includes secrets (API keys).
+   */
+  identity(): Record<string, unknown>;
+  fetch(req: FetchRequest): Promise<Panel>;
+}
+
+/** A data problem the user must fix: names ticker/date or file:line and says how. */
+export class DataError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'DataError';
+  }
+}

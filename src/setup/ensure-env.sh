@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Makes a fresh checkout runnable: the BLAS/LAPACK libraries mlx.node links against, the node
+# modules, and an up-to-date TypeScript build. Safe to run every time: each step is skipped when
+# it is already done. Used by `npm run demo`, `npm test`, `npm run bench` and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+has_blas() { ldconfig -p 2>/dev/null | grep -q 'libblas\.so\.3' && ldconfig -p 2>/dev/null | grep -q 'liblapack\.so\.3'; }
+
+if ! has_blas; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing libopenblas0-pthread (mlx.node needs libblas.so.3 and liblapack.so.3)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq libopenblas0-pthread >/dev/null
+  else
+    say "mlx.node needs libblas.so.3 and liblapack.so.3, which are missing and cannot be installed from here."
+    say "Run:  sudo apt-get update && sudo apt-get install -y libopenblas0-pthread"
+    exit 1
+  fi
+fi
+
+# Install node modules when absent or older than the lock file.
+stamp=node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then
+  say "installing node modules"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund >&2; else npm install --no-audit --no-fund >&2; fi
+fi
+
+# Rebuild when any source file is newer than the build.
+if [ ! -f dist/cli.js ] || [ -n "$(find src tsconfig.json package.json -newer dist/cli.js -print -quit)" ]; then
+  say "building TypeScript"
+  npx tsc -p tsconfig.json
+fi
