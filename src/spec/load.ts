@@ -1,0 +1,193 @@
+/**
+ * Loads a pipeline spec: YAML with source positions → overrides → schema validation with
+ * defaults → semantic checks (universe, step inputs). Reports every problem at once, each at
+ * file:line:col (or at the command-line flag that caused it).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { UsageError, type Diagnostic, type SourceLocation } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { applyOverride, parseSetArg, seedFlagOverrides, type Override, type SeedFlags } from './overrides.js';
+import { validateSpecDocument } from './validate.js';
+import type { SharedParams, Spec, StepKindName, StepSpec } from './types.js';
+
+export interface LoadOptions {
+  /** `--set path=value` arguments, as given. */
+  set?: string[];
+  flags?: SeedFlags;
+  /** Directory that relative --tickers-file paths are read from (default: process.cwd()). */
+  cwd?: string;
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/** Finds where a document path was written: the value's node, or with atKey the key itself. */
+function makeLocator(doc: Document, lines: LineCounter, file: string, overrides: Override[]) {
+  return (path: (string | number)[], atKey = false): SourceLocation => {
+    // A value set on the command line is located at the flag that set it.
+    for (let i = overrides.length - 1; i >= 0; i--) {
+      const o = overrides[i];
+      if (o.path.length <= path.length && o.path.every((k, j) => String(path[j]) === k)) return { file: o.origin };
+    }
+    // Walk down as far as the document goes; report the deepest node that exists.
+    let node: unknown = doc.contents;
+    let range: [number, number, number] | undefined = (node as any)?.range;
+    for (let i = 0; i < path.length; i++) {
+      const key = path[i];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+        if (!pair) break;
+        if (atKey && i === path.length - 1 && isScalar(pair.key)) {
+          range = pair.key.range ?? range;
+          break;
+        }
+        node = pair.value;
+        range = (node as any)?.range ?? (isScalar(pair.key) ? pair.key.range : range);
+      } else if (node && typeof node === 'object' && 'items' in (node as any) && typeof key === 'number') {
+        node = (node as any).items[key];
+        range = (node as any)?.range ?? range;
+      } else break;
+    }
+    if (!range) return { file };
+    const pos = lines.linePos(range[0]);
+    return { file, line: pos.line, col: pos.col };
+  };
+}
+
+function readTickersFile(path: string, where: SourceLocation): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw UsageError.one(`tickers file ${displayPath(path)} does not exist or cannot be read`, 'check the path (relative paths in a spec are read from the spec\'s folder; on the command line, from the current folder)', where);
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch (e) {
+    throw UsageError.one(`tickers file ${displayPath(path)} is not valid JSON (${(e as Error).message})`, 'write a JSON array of symbols, e.g. ["AAPL", "MSFT"]', where);
+  }
+  if (list && typeof list === 'object' && !Array.isArray(list) && Array.isArray((list as any).tickers)) list = (list as any).tickers;
+  if (!Array.isArray(list) || list.some((t) => typeof t !== 'string' || t.trim() === '')) {
+    throw UsageError.one(`tickers file ${displayPath(path)} must hold a JSON array of symbols (or {"tickers": [...]})`, 'write e.g. ["AAPL", "MSFT"]', where);
+  }
+  if (list.length === 0) throw UsageError.one(`tickers file ${displayPath(path)} is empty`, 'put at least one symbol in it', where);
+  return [...new Set((list as string[]).map((t) => t.trim().toUpperCase()))];
+}
+
+export function loadSpec(specPath: string, opts: LoadOptions = {}): Spec {
+  const path = resolve(specPath);
+  const file = displayPath(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw UsageError.one(`cannot read spec ${file}: no such file`, 'pass the path of a pipeline YAML, e.g. pipelines/quickstart.yaml', { file });
+  }
+  return parseSpec(text, path, opts);
+}
+
+export function parseSpec(text: string, path: string, opts: LoadOptions = {}): Spec {
+  const file = displayPath(path);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const diagnostics: Diagnostic[] = [];
+
+  for (const err of [...doc.errors]) {
+    const pos = err.linePos?.[0];
+    const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    diagnostics.push({ message: `invalid YAML: ${message}`, location: { file, line: pos?.line, col: pos?.col }, hint: 'check indentation, colons and quotes on that line' });
+  }
+  if (diagnostics.length) throw new UsageError(diagnostics);
+
+  const raw = doc.toJS() as unknown;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw UsageError.one('a pipeline spec must be a YAML map with `name`, `universe` and `steps`', 'see pipelines/quickstart.yaml for an example', { file, line: 1, col: 1 });
+  }
+  const obj = raw as Record<string, unknown>;
+  const stepsRaw = (obj.steps && typeof obj.steps === 'object' ? obj.steps : {}) as Record<string, { params?: Record<string, unknown> }>;
+
+  // Overrides: seed flags first, then --set (the more specific wins).
+  const overrides: Override[] = [...seedFlagOverrides(opts.flags ?? {}, stepsRaw)];
+  for (const arg of opts.set ?? []) overrides.push(parseSetArg(arg, Object.keys(stepsRaw)));
+  for (const o of overrides) applyOverride(obj, o);
+
+  const locate = makeLocator(doc, lines, file, overrides);
+  for (const pr of validateSpecDocument(obj)) {
+    diagnostics.push({ message: pr.message, hint: pr.hint, location: locate(pr.path, pr.atKey) });
+  }
+  // Keep going after schema problems so that input and universe problems are reported too.
+  const stepEntries = obj.steps && typeof obj.steps === 'object' && !Array.isArray(obj.steps) ? Object.entries(obj.steps as Record<string, any>) : [];
+  const steps: StepSpec[] = stepEntries.map(([name, s]) => ({
+    name,
+    kind: s?.kind as StepKindName,
+    inputs: Array.isArray(s?.inputs) ? (s.inputs as unknown[]).map(String) : [],
+    params: (s?.params ?? {}) as Record<string, unknown>,
+  }));
+
+  // Inputs must name steps of this spec.
+  const names = steps.map((s) => s.name);
+  for (const s of steps) {
+    s.inputs.forEach((input, i) => {
+      if (!names.includes(input)) {
+        diagnostics.push({
+          message: `step \`${s.name}\` reads input \`${input}\`, which is not a step of this spec`,
+          hint: didYouMean(input, names.filter((n) => n !== s.name)),
+          location: locate(['steps', s.name, 'inputs', i]),
+        });
+      } else if (input === s.name) {
+        diagnostics.push({ message: `step \`${s.name}\` lists itself as an input`, hint: 'remove it from its own inputs', location: locate(['steps', s.name, 'inputs', i]) });
+      }
+    });
+  }
+
+  // Universe: exactly one of tickers / tickers_file.
+  const u = (obj.universe && typeof obj.universe === 'object' ? obj.universe : {}) as { tickers?: string[]; tickers_file?: string; max_tickers?: number };
+  let tickers: string[] = [];
+  let source = file;
+  if (u.tickers && u.tickers_file) {
+    diagnostics.push({ message: 'universe has both `tickers` and `tickers_file`', hint: 'keep one of them', location: locate(['universe']) });
+  } else if (!u.tickers && !u.tickers_file && obj.universe) {
+    diagnostics.push({ message: 'universe names no tickers', hint: 'add `tickers: [AAPL, MSFT]` or `tickers_file: tickers/curated.json`', location: locate(['universe']) });
+  } else if (u.tickers) {
+    tickers = Array.isArray(u.tickers) ? u.tickers.map((t) => String(t).toUpperCase()) : [];
+  } else {
+    const where = locate(['universe', 'tickers_file']);
+    const fromFlag = where.line === undefined && where.file.startsWith('--tickers-file');
+    const base = fromFlag ? (opts.cwd ?? process.cwd()) : dirname(path);
+    const tickersPath = resolve(base, String(u.tickers_file));
+    try {
+      tickers = readTickersFile(tickersPath, where);
+      source = displayPath(tickersPath);
+    } catch (e) {
+      if (e instanceof UsageError) diagnostics.push(...e.diagnostics);
+      else throw e;
+    }
+  }
+  if (typeof u.max_tickers === 'number') tickers = tickers.slice(0, u.max_tickers);
+  if (diagnostics.length) throw new UsageError(diagnostics);
+
+  return {
+    path,
+    dir: dirname(path),
+    text,
+    textHash: createHash('sha256').update(text).digest('hex'),
+    name: obj.name as string,
+    description: obj.description as string | undefined,
+    seed: obj.seed as number,
+    batchSize: obj.batch_size as number,
+    concurrency: obj.concurrency as number | undefined,
+    universe: { tickers, source },
+    data: (obj.data ?? {}) as Record<string, unknown>,
+    params: obj.params as SharedParams,
+    steps,
+    overrides: overrides.map((o) => o.origin).filter((v, i, a) => a.indexOf(v) === i),
+    resolved: obj,
+    locate: (p) => locate(p),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * JSON-Schema validation of a spec document with ajv: applies defaults, and turns every ajv
+ * error into a diagnostic that says what is wrong in words a user can act on.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { didYouMean } from '../util/suggest.js';
+import { SCHEMAS_DIR } from '../util/paths.js';
+
+
+export interface SchemaProblem {
+  /** Path in the document of the offending value (or of the unknown key). */
+  path: (string | number)[];
+  /** True when the path names a key itself (unknown key), not its value. */
+  atKey: boolean;
+  message: string;
+  hint?: string;
+}
+
+let compiled: ValidateFunction | undefined;
+
+function readSchema(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(SCHEMAS_DIR, name), 'utf8'));
+}
+
+function validator(): ValidateFunction {
+  if (compiled) return compiled;
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false });
+  const dataPath = join(SCHEMAS_DIR, 'data.schema.json');
+  const data = existsSync(dataPath) ? readSchema('data.schema.json') : { type: 'object' };
+  ajv.addSchema({ ...data, $id: 'data.schema.json' });
+  const fn = ajv.compile(readSchema('pipeline.schema.json'));
+  compiled = fn;
+  return fn;
+}
+
+function pathOf(instancePath: string): (string | number)[] {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') return `the text "${value}"`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function toProblem(e: ErrorObject): SchemaProblem | undefined {
+  const path = pathOf(e.instancePath);
+  const name = path.length ? `\`${path[path.length - 1]}\`` : 'the spec';
+  const p = e.params as Record<string, any>;
+  switch (e.keyword) {
+    case 'if':
+      return undefined; // the failing `then` branch reports the real problem
+    case 'additionalProperties': {
+      const allowed = Object.keys((e.parentSchema as any)?.properties ?? {});
+      const where = path.length ? ` in \`${path.join('.')}\`` : '';
+      return {
+        path: [...path, p.additionalProperty],
+        atKey: true,
+        message: `unknown key \`${p.additionalProperty}\`${where}`,
+        hint: didYouMean(p.additionalProperty, allowed) || 'remove it',
+      };
+    }
+    case 'required':
+      return { path, atKey: false, message: `missing required key \`${p.missingProperty}\`${path.length ? ` in \`${path.join('.')}\`` : ''}`, hint: `add \`${p.missingProperty}:\`` };
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]).map(String);
+      const what = path[path.length - 1] === 'kind' ? 'step kind' : `value for ${name}`;
+      return { path, atKey: false, message: `unknown ${what} \`${String(e.data)}\``, hint: didYouMean(String(e.data), allowed) };
+    }
+    case 'type':
+      return { path, atKey: false, message: `${name} must be ${p.type === 'integer' ? 'an integer' : `of type ${p.type}`}, got ${describe(e.data)}` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { path, atKey: false, message: `${name} must be ${p.comparison} ${p.limit}, got ${String(e.data)}` };
+    case 'const':
+      return { path, atKey: false, message: `${name} must be ${JSON.stringify(p.allowedValue)}, got ${describe(e.data)}` };
+    case 'pattern':
+      return { path, atKey: false, message: `${name} ${describe(e.data)} does not match the pattern ${p.pattern}` };
+    case 'propertyNames':
+      return undefined; // reported by the nested pattern error
+    default:
+      return { path, atKey: false, message: `${name} ${e.message ?? 'is invalid'}` };
+  }
+}
+
+/** Validates `doc` in place (defaults are written into it) and returns every problem found. */
+export function validateSpecDocument(doc: unknown): SchemaProblem[] {
+  const validate = validator();
+  if (validate(doc)) return [];
+  const problems: SchemaProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of validate.errors ?? []) {
+    // propertyNames errors carry the bad key in params; report them at the key.
+    if (e.keyword === 'pattern' && e.propertyName) {
+      const path = [...pathOf(e.instancePath), e.propertyName];
+      problems.push({ path, atKey: true, message: `step name \`${e.propertyName}\` must be lowercase letters, digits and _ (starting with a letter)` });
+      continue;
+    }
+    const pr = toProblem(e);
+    if (!pr) continue;
+    const id = pr.path.join('/') + '|' + pr.message;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    problems.push(pr);
+  }
+  return problems;
+}
