@@ -1,0 +1,35 @@
+/**
+ * The model library: time split + scaler, the indicator transformer and an MLP baseline on
+ * MLX, training, prediction, indicator importance and checkpoints. Usable without the runner.
+ * See docs/model.md.
+ */
+export type {
+  SampleSet,
+  TrainParams,
+  EpochStats,
+  TrainResult,
+  TrainedModel,
+  ModelConfig,
+  ModelKind,
+  Preset,
+  Scaler,
+  SplitInfo,
+  TrainMetrics,
+  TransformerSizes,
+  MlpSizes,
+} from './types.js';
+export { splitByTime, type SplitOptions, type TimeSplit } from './split.js';
+export { fitScaler, applyScaler, scaleTargets } from './scaler.js';
+export { TRANSFORMER_PRESETS, MLP_PRESETS, makeConfig, initWeights } from './nets.js';
+export { trainModel, TRAIN_DEFAULTS, pearson, directionalAccuracy, type TrainOptions } from './train.js';
+export { predict, indicatorImportance, rankIndicators } from './predict.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  writeFileAtomic,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointModel,
+} from './checkpoint.js';

@@ -1,0 +1,216 @@
+/**
+ * The networks, written as pure functions of a flat parameter record (name → mx.array), so
+ * weights map one-to-one onto safetensors entries and gradients come from `mx.valueAndGrad`
+ * over that record. Initial weights are drawn in JS from a seeded PRNG and bridged in, so
+ * they are identical for a seed regardless of MLX's RNG.
+ */
+import { core as mx } from '@frost-beta/mlx';
+import { Rng } from './rng.js';
+import type { MlpSizes, ModelConfig, ModelKind, Preset, TransformerSizes } from './types.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type Params = Record<string, mx.array>;
+
+export const TRANSFORMER_PRESETS: Record<Preset, TransformerSizes> = {
+  // Sized so an epoch of ~15,000 samples × 111 indicators takes seconds on 2 CPU cores
+  // (see test/bench/model.bench.ts and docs/model.md).
+  small: { dModel: 32, heads: 2, layers: 1, dFF: 64 },
+  // The reference system's size.
+  reference: { dModel: 256, heads: 8, layers: 6, dFF: 1024 },
+};
+
+export const MLP_PRESETS: Record<Preset, MlpSizes> = {
+  small: { hidden: [128, 64] },
+  reference: { hidden: [512, 256, 128] },
+};
+
+export function makeConfig(kind: ModelKind, preset: Preset, featureNames: string[], horizonMinutes: number): ModelConfig {
+  const F = featureNames.length;
+  if (kind === 'indicator-transformer') {
+    const sizes = TRANSFORMER_PRESETS[preset];
+    if (!sizes) throw new Error(`unknown preset "${preset}" (expected small | reference)`);
+    return { kind, preset, F, featureNames: [...featureNames], horizonMinutes, transformer: { ...sizes } };
+  }
+  if (kind === 'mlp') {
+    const sizes = MLP_PRESETS[preset];
+    if (!sizes) throw new Error(`unknown preset "${preset}" (expected small | reference)`);
+    return { kind, preset, F, featureNames: [...featureNames], horizonMinutes, mlp: { hidden: [...sizes.hidden] } };
+  }
+  throw new Error(`unknown model kind "${kind as string}" (expected indicator-transformer | mlp)`);
+}
+
+/**
+ * Rows per inference batch: 2048, fewer for transformers with full-attention layers so one
+ * batch's attention scores stay near 16 M floats (64 MB).
+ */
+export function evalBatchSize(config: ModelConfig): number {
+  if (config.kind !== 'indicator-transformer') return 2048;
+  const { heads, layers, dModel } = config.transformer!;
+  const T = config.F + 1;
+  const perRow = layers > 1 ? heads * T * T : T * dModel * 4;
+  return Math.max(16, Math.min(2048, Math.floor(16_000_000 / perRow)));
+}
+
+// ---------------------------------------------------------------- init (typed arrays)
+
+function uniform(rng: Rng, n: number, bound: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (rng.next() * 2 - 1) * bound;
+  return a;
+}
+
+function normal(rng: Rng, n: number, std: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal() * std;
+  return a;
+}
+
+function filled(n: number, v: number): Float32Array {
+  return new Float32Array(n).fill(v);
+}
+
+function t(data: Float32Array, shape: number[]): Tensor {
+  return { dtype: 'F32', shape, data };
+}
+
+/** Linear layer y = x W + b with W [in, out], PyTorch-style uniform(±1/√in) init. */
+function initLinear(out: Record<string, Tensor>, rng: Rng, name: string, fanIn: number, fanOut: number, bias = true, scale = 1): void {
+  const bound = scale / Math.sqrt(fanIn);
+  out[`${name}.weight`] = t(uniform(rng, fanIn * fanOut, bound), [fanIn, fanOut]);
+  if (bias) out[`${name}.bias`] = t(uniform(rng, fanOut, bound), [fanOut]);
+}
+
+function initLayerNorm(out: Record<string, Tensor>, name: string, d: number): void {
+  out[`${name}.weight`] = t(filled(d, 1), [d]);
+  out[`${name}.bias`] = t(filled(d, 0), [d]);
+}
+
+/** Initial weights as typed-array Tensors (deterministic for a seed). */
+export function initWeights(config: ModelConfig, seed: number): Record<string, Tensor> {
+  const rng = new Rng(seed);
+  const out: Record<string, Tensor> = {};
+  const F = config.F;
+  if (config.kind === 'mlp') {
+    const hidden = config.mlp!.hidden;
+    let fanIn = F;
+    hidden.forEach((h, i) => {
+      initLinear(out, rng, `mlp.${i}`, fanIn, h);
+      fanIn = h;
+    });
+    initLinear(out, rng, 'head', fanIn, 1, true, 0.1);
+    return out;
+  }
+  const { dModel: d, layers, dFF } = config.transformer!;
+  // Token i = x_i · value[i] + embed[i]; CLS is a learned vector.
+  out['tok.value'] = t(normal(rng, F * d, 1 / Math.sqrt(d)), [F, d]);
+  out['tok.embed'] = t(normal(rng, F * d, 1 / Math.sqrt(d)), [F, d]);
+  out['cls'] = t(normal(rng, d, 1 / Math.sqrt(d)), [d]);
+  for (let l = 0; l < layers; l++) {
+    const p = `layers.${l}`;
+    initLayerNorm(out, `${p}.ln1`, d);
+    initLinear(out, rng, `${p}.attn.q`, d, d, false);
+    initLinear(out, rng, `${p}.attn.k`, d, d, false);
+    initLinear(out, rng, `${p}.attn.v`, d, d, false);
+    initLinear(out, rng, `${p}.attn.out`, d, d, true);
+    initLayerNorm(out, `${p}.ln2`, d);
+    initLinear(out, rng, `${p}.ff.0`, d, dFF);
+    initLinear(out, rng, `${p}.ff.1`, dFF, d);
+  }
+  initLayerNorm(out, 'final.ln', d);
+  initLinear(out, rng, 'head', d, 1, true, 0.1);
+  return out;
+}
+
+// ---------------------------------------------------------------- forward (MLX)
+
+function linear(p: Params, name: string, x: mx.array): mx.array {
+  const y = mx.matmul(x, p[`${name}.weight`]);
+  const b = p[`${name}.bias`];
+  return b ? mx.add(y, b) : y;
+}
+
+function layerNorm(p: Params, name: string, x: mx.array): mx.array {
+  return mx.fast.layerNorm(x, p[`${name}.weight`], p[`${name}.bias`], 1e-5);
+}
+
+/** GELU, sigmoid approximation x·σ(1.702x). */
+function gelu(x: mx.array): mx.array {
+  return mx.multiply(x, mx.sigmoid(mx.multiply(x, 1.702)));
+}
+
+export interface ForwardOut {
+  /** [B] standardized prediction. */
+  pred: mx.array;
+  /** Transformer only, when asked: [B, heads, T] attention of the CLS query in the last layer. */
+  clsAttention?: mx.array;
+}
+
+function mlpForward(p: Params, config: ModelConfig, x: mx.array): ForwardOut {
+  let h = x;
+  const n = config.mlp!.hidden.length;
+  for (let i = 0; i < n; i++) h = gelu(linear(p, `mlp.${i}`, h));
+  const out = linear(p, 'head', h);
+  return { pred: mx.reshape(out, [-1]) };
+}
+
+/**
+ * Pre-norm transformer encoder over F indicator tokens + 1 CLS token. Only the CLS output of
+ * the last layer feeds the head, so the last layer computes queries (and the FFN) for the CLS
+ * position only; keys/values still cover every token. This is exact, and for a 1-layer model
+ * it makes attention O(T) instead of O(T²).
+ */
+function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAttention: boolean): ForwardOut {
+  const { dModel: d, heads: H, layers: L } = config.transformer!;
+  const B = x.shape[0];
+  const F = config.F;
+  const T = F + 1;
+  const dh = d / H;
+  // [B, F, 1] * [F, d] + [F, d] -> [B, F, d]
+  const tokens = mx.add(mx.multiply(mx.expandDims(x, 2), p['tok.value']), p['tok.embed']);
+  const cls = mx.broadcastTo(mx.reshape(p['cls'], [1, 1, d]), [B, 1, d]);
+  let h = mx.concatenate([cls, tokens], 1); // [B, T, d]
+  let clsAttention: mx.array | undefined;
+  const scale = 1 / Math.sqrt(dh);
+  for (let l = 0; l < L; l++) {
+    const pre = `layers.${l}`;
+    const last = l === L - 1;
+    const a = layerNorm(p, `${pre}.ln1`, h);
+    const qIn = last ? a.index(mx.Slice(), mx.Slice(0, 1)) : a;
+    const Tq = last ? 1 : T;
+    const q = mx.transpose(mx.reshape(linear(p, `${pre}.attn.q`, qIn), [B, Tq, H, dh]), [0, 2, 1, 3]); // [B,H,Tq,dh]
+    const k = mx.transpose(mx.reshape(linear(p, `${pre}.attn.k`, a), [B, T, H, dh]), [0, 2, 3, 1]); // [B,H,dh,T]
+    const v = mx.transpose(mx.reshape(linear(p, `${pre}.attn.v`, a), [B, T, H, dh]), [0, 2, 1, 3]); // [B,H,T,dh]
+    const scores = mx.matmul(mx.multiply(q, scale), k); // [B,H,Tq,T]
+    const attn = mx.softmax(scores, -1);
+    if (last && wantAttention) clsAttention = mx.reshape(attn, [B, H, T]);
+    const ctx = mx.reshape(mx.transpose(mx.matmul(attn, v), [0, 2, 1, 3]), [B, Tq, d]);
+    const resid = last ? h.index(mx.Slice(), mx.Slice(0, 1)) : h;
+    h = mx.add(resid, linear(p, `${pre}.attn.out`, ctx));
+    const f = layerNorm(p, `${pre}.ln2`, h);
+    h = mx.add(h, linear(p, `${pre}.ff.1`, gelu(linear(p, `${pre}.ff.0`, f))));
+  }
+  // h is [B, 1, d] after the last layer.
+  const z = layerNorm(p, 'final.ln', mx.reshape(h, [B, d]));
+  const out = linear(p, 'head', z);
+  return { pred: mx.reshape(out, [-1]), clsAttention };
+}
+
+export function forward(p: Params, config: ModelConfig, x: mx.array, wantAttention = false): ForwardOut {
+  if (config.kind === 'mlp') return mlpForward(p, config, x);
+  return transformerForward(p, config, x, wantAttention);
+}
+
+/** Checks that a weight record has exactly the names and shapes this config needs. */
+export function checkWeights(config: ModelConfig, weights: Record<string, Tensor>): void {
+  const expected = initWeights(config, 0);
+  const missing = Object.keys(expected).filter((k) => !(k in weights));
+  const extra = Object.keys(weights).filter((k) => !(k in expected));
+  if (missing.length || extra.length) {
+    throw new Error(`model weights do not match the ${config.kind}/${config.preset} config: missing [${missing.join(', ')}], unexpected [${extra.join(', ')}]`);
+  }
+  for (const k of Object.keys(expected)) {
+    const a = expected[k].shape.join('x');
+    const b = weights[k].shape.join('x');
+    if (a !== b) throw new Error(`model weight "${k}" has shape ${b}, the config needs ${a}`);
+  }
+}

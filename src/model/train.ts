@@ -1,0 +1,318 @@
+/**
+ * Training: time split with embargo → scaler fit on train rows → AdamW on standardized
+ * targets, deterministic for a seed, async with periodic `collect()` so memory stays flat,
+ * abortable, best-val-loss weights kept, NaN loss is an error.
+ */
+import { core as mx } from '@frost-beta/mlx';
+import { collect } from '../util/memory.js';
+import { fromMxF32, fromMxMany, toMxMany } from '../tensor/mlx-bridge.js';
+import { splitByTime } from './split.js';
+import { applyScaler, fitScaler, scaleTargets } from './scaler.js';
+import { evalBatchSize, forward, initWeights, makeConfig, type Params } from './nets.js';
+import { Rng } from './rng.js';
+import type { EpochStats, ModelConfig, SampleSet, TrainParams, TrainResult } from './types.js';
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  onEpoch?: (e: EpochStats) => void;
+  /** Called after every optimizer step (for progress bars and memory probes). */
+  onStep?: (s: { epoch: number; step: number; stepsPerEpoch: number; loss: number }) => void;
+}
+
+export const TRAIN_DEFAULTS = {
+  model: 'indicator-transformer',
+  preset: 'small',
+  epochs: 10,
+  batchSize: 256,
+  learningRate: 1e-3,
+  weightDecay: 0,
+  seed: 42,
+  valFraction: 0.15,
+  testFraction: 0.2,
+} as const satisfies Partial<TrainParams>;
+
+export function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  const e = new Error(`training aborted${reason !== undefined && !(reason instanceof Error) ? `: ${String(reason)}` : ''}`);
+  e.name = 'AbortError';
+  return e;
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+export function validateSampleSet(set: SampleSet): void {
+  const { S, F } = set;
+  if (!(Number.isInteger(S) && S > 0)) throw new RangeError(`SampleSet: S must be a positive integer (got ${S})`);
+  if (!(Number.isInteger(F) && F > 0)) throw new RangeError(`SampleSet: F must be a positive integer (got ${F})`);
+  if (set.X.length !== S * F) throw new RangeError(`SampleSet: X has ${set.X.length} values, expected S×F = ${S}×${F} = ${S * F}`);
+  if (set.y.length !== S) throw new RangeError(`SampleSet: y has ${set.y.length} values, expected S = ${S}`);
+  if (set.time.length !== S) throw new RangeError(`SampleSet: time has ${set.time.length} values, expected S = ${S}`);
+  if (set.ticker.length !== S) throw new RangeError(`SampleSet: ticker has ${set.ticker.length} values, expected S = ${S}`);
+  if (set.featureNames.length !== F) throw new RangeError(`SampleSet: ${set.featureNames.length} feature names for F = ${F}`);
+}
+
+function validateParams(p: TrainParams): void {
+  if (!(Number.isInteger(p.epochs) && p.epochs >= 1)) throw new RangeError(`train: epochs must be an integer ≥ 1 (got ${p.epochs})`);
+  if (!(Number.isInteger(p.batchSize) && p.batchSize >= 1)) throw new RangeError(`train: batchSize must be an integer ≥ 1 (got ${p.batchSize})`);
+  if (!(p.learningRate > 0 && Number.isFinite(p.learningRate))) throw new RangeError(`train: learningRate must be > 0 (got ${p.learningRate})`);
+  if (!Number.isFinite(p.seed)) throw new RangeError(`train: seed must be a number (got ${p.seed})`);
+}
+
+/** Elementwise loss on standardized targets, as an MLX scalar (mean over the batch). */
+function lossOf(kind: 'mse' | 'huber', pred: mx.array, y: mx.array): mx.array {
+  const diff = mx.subtract(pred, y);
+  if (kind === 'mse') return mx.mean(mx.square(diff));
+  const a = mx.abs(diff);
+  const quad = mx.minimum(a, 1);
+  // huber(δ=1) = 0.5·q² + (|d| − q), q = min(|d|, 1)
+  return mx.mean(mx.add(mx.multiply(0.5, mx.square(quad)), mx.subtract(a, quad)));
+}
+
+/** The same loss in JS over typed arrays (for val/test evaluation). */
+export function lossJs(kind: 'mse' | 'huber', pred: Float32Array, y: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < pred.length; i++) {
+    const d = pred[i] - y[i];
+    if (kind === 'mse') s += d * d;
+    else {
+      const a = Math.abs(d);
+      const q = Math.min(a, 1);
+      s += 0.5 * q * q + (a - q);
+    }
+  }
+  return pred.length > 0 ? s / pred.length : Number.NaN;
+}
+
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  if (n < 2) return Number.NaN;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i] - ma;
+    const db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  if (saa <= 0 || sbb <= 0) return Number.NaN;
+  return sab / Math.sqrt(saa * sbb);
+}
+
+export function directionalAccuracy(pred: ArrayLike<number>, y: ArrayLike<number>): number {
+  let hit = 0;
+  let n = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] === 0 || !Number.isFinite(y[i])) continue;
+    n++;
+    if (Math.sign(pred[i]) === Math.sign(y[i])) hit++;
+  }
+  return n > 0 ? hit / n : Number.NaN;
+}
+
+/**
+ * Standardized predictions for the n rows of an MLX matrix Xmx [n, F], in batches, memory
+ * bounded (collects between batches).
+ */
+export async function predictRows(params: Params, config: ModelConfig, Xmx: mx.array, n: number, signal?: AbortSignal): Promise<Float32Array> {
+  const out = new Float32Array(n);
+  const batch = evalBatchSize(config);
+  for (let start = 0, b = 0; start < n; start += batch, b++) {
+    checkAbort(signal);
+    const end = Math.min(n, start + batch);
+    const xb = Xmx.index(mx.Slice(start, end));
+    const { pred } = forward(params, config, xb);
+    out.set(fromMxF32(pred), start);
+    if (b % 4 === 3) await collect();
+  }
+  return out;
+}
+
+interface AdamState {
+  m: Params;
+  v: Params;
+  t: number;
+}
+
+/** AdamW with bias correction; decoupled weight decay on matrices (ndim ≥ 2) only. */
+function adamwStep(params: Params, grads: Params, st: AdamState, lr: number, wd: number, clip: number): Params {
+  const b1 = 0.9;
+  const b2 = 0.999;
+  const eps = 1e-8;
+  st.t += 1;
+  const lrT = (lr * Math.sqrt(1 - Math.pow(b2, st.t))) / (1 - Math.pow(b1, st.t));
+  const names = Object.keys(params);
+  let scale: mx.array | null = null;
+  if (clip > 0) {
+    let sq: mx.array | null = null;
+    for (const n of names) {
+      const s = mx.sum(mx.square(grads[n]));
+      sq = sq ? mx.add(sq, s) : s;
+    }
+    const norm = mx.sqrt(sq!);
+    scale = mx.minimum(1, mx.divide(clip, mx.add(norm, 1e-6)));
+  }
+  const next: Params = {};
+  for (const n of names) {
+    let g = grads[n];
+    if (scale) g = mx.multiply(g, scale);
+    const m = mx.add(mx.multiply(b1, st.m[n]), mx.multiply(1 - b1, g));
+    const v = mx.add(mx.multiply(b2, st.v[n]), mx.multiply(1 - b2, mx.square(g)));
+    st.m[n] = m;
+    st.v[n] = v;
+    let p = params[n];
+    if (wd > 0 && p.ndim >= 2) p = mx.multiply(p, 1 - lr * wd);
+    next[n] = mx.subtract(p, mx.multiply(lrT, mx.divide(m, mx.add(mx.sqrt(v), eps))));
+  }
+  return next;
+}
+
+export async function trainModel(set: SampleSet, params: TrainParams, opts: TrainOptions = {}): Promise<TrainResult> {
+  validateSampleSet(set);
+  validateParams(params);
+  const { signal } = opts;
+  checkAbort(signal);
+  const lossKind = params.loss ?? 'mse';
+  const wd = params.weightDecay ?? 0;
+  const clip = params.gradClip ?? 1;
+  const collectEvery = Math.max(1, params.collectEvery ?? 4);
+  const F = set.F;
+
+  // 1. Split by time (embargo = horizon unless given), never shuffled across time.
+  const split = splitByTime(set, {
+    valFraction: params.valFraction,
+    testFraction: params.testFraction,
+    embargoMinutes: params.embargoMinutes,
+  });
+  if (split.train.length === 0) throw new Error('train: the train split is empty after the embargo; use more days or a smaller embargo');
+  if (split.val.length === 0) throw new Error('train: the validation split is empty; raise valFraction or use more days');
+
+  // 2. Scaler on train rows only; scaled contiguous copies of each split.
+  const scaler = fitScaler(set.X, F, split.train, set.y);
+  const Xtr = applyScaler(set.X, F, scaler, split.train);
+  const ytr = scaleTargets(set.y, scaler, split.train);
+  const Xva = applyScaler(set.X, F, scaler, split.val);
+  const yva = scaleTargets(set.y, scaler, split.val);
+  const Xte = applyScaler(set.X, F, scaler, split.test);
+  const yte = scaleTargets(set.y, scaler, split.test);
+  const nTr = split.train.length;
+  const nVa = split.val.length;
+  const nTe = split.test.length;
+
+  // 3. Model, deterministic init, data into MLX through the safetensors bridge.
+  mx.random.seed(params.seed);
+  const config = makeConfig(params.model, params.preset, set.featureNames, set.horizonMinutes);
+  let p: Params = toMxMany(initWeights(config, params.seed));
+  const data = toMxMany({
+    Xtr: { dtype: 'F32', shape: [nTr, F], data: Xtr },
+    ytr: { dtype: 'F32', shape: [nTr], data: ytr },
+    Xva: { dtype: 'F32', shape: [nVa, F], data: Xva },
+    ...(nTe > 0 ? { Xte: { dtype: 'F32', shape: [nTe, F], data: Xte } } : {}),
+  });
+
+  const lossFn = (pp: Params, xb: mx.array, yb: mx.array): mx.array => lossOf(lossKind, forward(pp, config, xb).pred, yb);
+  const valueAndGrad = mx.valueAndGrad(lossFn);
+  const st: AdamState = { m: {}, v: {}, t: 0 };
+  for (const n of Object.keys(p)) {
+    st.m[n] = mx.zerosLike(p[n]);
+    st.v[n] = mx.zerosLike(p[n]);
+  }
+
+  const rng = new Rng(params.seed ^ 0x5bd1e995);
+  const order = new Int32Array(nTr);
+  const stepsPerEpoch = Math.ceil(nTr / params.batchSize);
+  const history: EpochStats[] = [];
+  let best: Params = p;
+  let bestValLoss = Number.POSITIVE_INFINITY;
+  let bestEpoch = 0;
+  let stepCount = 0;
+
+  for (let epoch = 1; epoch <= params.epochs; epoch++) {
+    const t0 = performance.now();
+    for (let i = 0; i < nTr; i++) order[i] = i;
+    rng.shuffle(order); // shuffles train rows among themselves only
+    let lossSum = 0;
+    let lossN = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      checkAbort(signal);
+      const from = s * params.batchSize;
+      const to = Math.min(nTr, from + params.batchSize);
+      const idx = mx.array(Array.from(order.subarray(from, to)), mx.int32);
+      const xb = mx.take(data.Xtr, idx, 0);
+      const yb = mx.take(data.ytr, idx, 0);
+      const [loss, grads] = valueAndGrad(p, xb, yb) as unknown as [mx.array, Params];
+      p = adamwStep(p, grads, st, params.learningRate, wd, clip);
+      mx.eval(loss, ...Object.values(p), ...Object.values(st.m), ...Object.values(st.v));
+      const lv = loss.item() as number;
+      if (!Number.isFinite(lv)) {
+        throw new Error(
+          `train: the loss became ${lv} at epoch ${epoch}, step ${s + 1}/${stepsPerEpoch} (learningRate ${params.learningRate}). ` +
+            'Lower the learning rate, or check the samples for extreme or broken values (y, X).',
+        );
+      }
+      lossSum += lv * (to - from);
+      lossN += to - from;
+      stepCount++;
+      opts.onStep?.({ epoch, step: s + 1, stepsPerEpoch, loss: lv });
+      if (stepCount % collectEvery === 0) await collect();
+    }
+    const valPred = await predictRows(p, config, data.Xva, nVa, signal);
+    const valLoss = lossJs(lossKind, valPred, yva);
+    if (!Number.isFinite(valLoss)) {
+      throw new Error(
+        `train: the validation loss became ${valLoss} at epoch ${epoch} (learningRate ${params.learningRate}). ` +
+          'Lower the learning rate, or check the samples for extreme or broken values.',
+      );
+    }
+    const stats: EpochStats = { epoch, trainLoss: lossSum / lossN, valLoss, seconds: (performance.now() - t0) / 1000 };
+    history.push(stats);
+    if (valLoss < bestValLoss) {
+      bestValLoss = valLoss;
+      best = p; // MLX arrays are immutable: keeping the record is a snapshot
+      bestEpoch = epoch;
+    }
+    opts.onEpoch?.(stats);
+    await collect();
+  }
+
+  // 4. Test metrics with the best weights, in the return's original units.
+  let testLoss = Number.NaN;
+  let testCorr = Number.NaN;
+  let dirAcc = Number.NaN;
+  if (nTe > 0) {
+    const tp = await predictRows(best, config, data.Xte, nTe, signal);
+    testLoss = lossJs(lossKind, tp, yte);
+    const predRet = new Float32Array(nTe);
+    const yRet = new Float32Array(nTe);
+    for (let i = 0; i < nTe; i++) {
+      predRet[i] = tp[i] * scaler.yStd + scaler.yMean;
+      yRet[i] = set.y[split.test[i]];
+    }
+    testCorr = pearson(predRet, yRet);
+    dirAcc = directionalAccuracy(predRet, yRet);
+  }
+  const weights = fromMxMany(best);
+  await collect();
+
+  return {
+    weights,
+    config,
+    scaler,
+    history,
+    split: { trainEnd: split.trainEnd, valEnd: split.valEnd, counts: split.counts },
+    metrics: { bestValLoss, bestEpoch, testLoss, testCorr, directionalAccuracy: dirAcc },
+    params: { ...params },
+  };
+}

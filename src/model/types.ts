@@ -1,0 +1,115 @@
+/** Public types of the model library (see docs/model.md). */
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Samples produced by the `sample` step. X is row-major [S, F]; X may hold NaN. */
+export interface SampleSet {
+  X: Float32Array;
+  /** Forward log return over `horizonMinutes` from the sample bar. */
+  y: Float32Array;
+  /** Epoch ms of the sample bar. */
+  time: Float64Array;
+  /** Index into `tickers`. */
+  ticker: Int32Array;
+  tickers: string[];
+  featureNames: string[];
+  S: number;
+  F: number;
+  horizonMinutes: number;
+}
+
+export type ModelKind = 'indicator-transformer' | 'mlp';
+export type Preset = 'small' | 'reference';
+
+export interface TrainParams {
+  model: ModelKind;
+  preset: Preset;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Decoupled (AdamW) weight decay. Default 0. */
+  weightDecay?: number;
+  seed: number;
+  valFraction: number;
+  testFraction: number;
+  /** Default: the horizon. */
+  embargoMinutes?: number;
+  /** Default 'mse'. Huber uses delta 1 on standardized targets. */
+  loss?: 'mse' | 'huber';
+  /** Gradient-norm clip (global L2). Default 1. 0 disables. */
+  gradClip?: number;
+  /** Run `collect()` every this many steps. Default 4. */
+  collectEvery?: number;
+}
+
+export interface TransformerSizes {
+  dModel: number;
+  heads: number;
+  layers: number;
+  dFF: number;
+}
+
+export interface MlpSizes {
+  hidden: number[];
+}
+
+export interface ModelConfig {
+  kind: ModelKind;
+  preset: Preset;
+  F: number;
+  featureNames: string[];
+  horizonMinutes: number;
+  transformer?: TransformerSizes;
+  mlp?: MlpSizes;
+}
+
+/** Fitted on the train split only. JSON-friendly. */
+export interface Scaler {
+  /** Per-feature NaN-aware mean (0 when a feature has no finite train value). */
+  mean: number[];
+  /** Per-feature NaN-aware population std (1 when degenerate). */
+  std: number[];
+  /** Target mean/std on the train split: the model predicts (y - yMean) / yStd. */
+  yMean: number;
+  yStd: number;
+  /** After scaling, |x| is clipped to this. */
+  clip: number;
+}
+
+export interface EpochStats {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  seconds: number;
+}
+
+export interface SplitInfo {
+  /** First val sample time (epoch ms); train samples have time + embargo < trainEnd. */
+  trainEnd: number;
+  /** First test sample time (epoch ms). */
+  valEnd: number;
+  counts: { train: number; val: number; test: number; embargoed: number; droppedNonFiniteY: number };
+}
+
+export interface TrainMetrics {
+  bestValLoss: number;
+  bestEpoch: number;
+  testLoss: number;
+  /** Pearson correlation of prediction vs y on the test split. */
+  testCorr: number;
+  /** Share of test samples with y ≠ 0 where sign(prediction) = sign(y). */
+  directionalAccuracy: number;
+}
+
+/** What `predict` and `saveCheckpoint` need. */
+export interface TrainedModel {
+  weights: Record<string, Tensor>;
+  config: ModelConfig;
+  scaler: Scaler;
+}
+
+export interface TrainResult extends TrainedModel {
+  history: EpochStats[];
+  split: SplitInfo;
+  metrics: TrainMetrics;
+  params: TrainParams;
+}
