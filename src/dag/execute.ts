@@ -122,12 +122,13 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     },
   });
 
-  const contextFor = (node: PlanNode): StepContext => {
+  const contextFor = (node: PlanNode, key: string): StepContext => {
     const inputs: Record<string, InputArtifact | InputArtifact[]> = {};
     for (const [name, ref] of Object.entries(node.inputs)) {
       inputs[name] = Array.isArray(ref) ? ref.map((id) => artifacts.get(id)!) : artifacts.get(ref)!;
     }
     return {
+      key,
       spec: plan.spec,
       step: node.step,
       params: node.params,
@@ -142,7 +143,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   };
 
   const runNode = async (node: PlanNode, key: string): Promise<StepOutput> => {
-    const out = await node.kind.run(contextFor(node));
+    const out = await node.kind.run(contextFor(node, key));
     if (signal.aborted) throw Object.assign(new Error('interrupted'), { name: 'AbortError' });
     const contentId = contentIdFor(node, key, out) ?? key;
     cache.store(key, { step: node.step.name, kind: node.kind.name, contentId, meta: { ...out.meta, metrics: out.metrics ?? null }, tensors: out.tensors });
@@ -188,7 +189,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         const artifact = makeArtifact(node, key, record.contentId, record.meta);
         artifacts.set(node.id, artifact);
         contentIds.set(node.id, record.contentId);
-        await node.kind.onHit?.(contextFor(node), artifact);
+        await node.kind.onHit?.(contextFor(node, key), artifact);
         const m = (record.meta.metrics ?? undefined) as Record<string, number> | undefined;
         if (m) metrics[node.id] = m;
         const ms = performance.now() - t0;

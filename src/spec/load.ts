@@ -99,7 +99,7 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
   const diagnostics: Diagnostic[] = [];
 
   for (const err of [...doc.errors]) {
-    const pos = err.linePos?.[0];
+    const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
     const message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     diagnostics.push({ message: `invalid YAML: ${message}`, location: { file, line: pos?.line, col: pos?.col }, hint: 'check indentation, colons and quotes on that line' });
   }

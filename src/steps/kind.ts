@@ -33,6 +33,8 @@ export interface RunEnvironment {
 }
 
 export interface StepContext {
+  /** This node's cache key (e.g. to name files it writes beside the cache). */
+  key: string;
   spec: Spec;
   step: StepSpec;
   /** The step's resolved params: its own, then shared ones it reads, with defaults. */

@@ -1,0 +1,256 @@
+#!/usr/bin/env -S node --expose-gc
+/**
+ * mlx-intraday: validate, plan and run intraday research pipelines; inspect runs and the cache.
+ * Exit codes: 0 ok, 1 a run failed, 2 bad spec or usage, 130 interrupted.
+ */
+import { Command, Option } from 'commander';
+import { loadSpec, type LoadOptions } from './spec/index.js';
+import { UsageError, RunError, formatDiagnostic } from './util/errors.js';
+import { DataError } from './data/provider.js';
+import { chooseReporter } from './cli/render.js';
+import { runPipeline, planFor, makeEnvironment, PACKAGE_VERSION } from './run.js';
+import { ArtifactCache } from './cache/store.js';
+import { RunStore } from './cache/runs.js';
+import { resolvePlan } from './dag/resolve.js';
+import { shortKey } from './cache/key.js';
+import { printTable, parseDuration, formatBytes } from './cli/format.js';
+import { precheckCommand } from './cli/precheck.js';
+
+interface CommonOpts {
+  set?: string[];
+  days?: number;
+  epochs?: number;
+  sampleInterval?: number;
+  maxTickers?: number;
+  tickersFile?: string;
+  cacheDir: string;
+  modelsDir: string;
+  json?: boolean;
+}
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw UsageError.one(`${name} takes a positive whole number, got "${v}"`, `e.g. ${name} 10`, { file: `${name} ${v}` });
+  return n;
+};
+const collectSet = (v: string, prev: string[] = []) => [...prev, v];
+
+function specOptions(cmd: Command): Command {
+  return cmd
+    .option('--set <path=value>', 'override a spec value, e.g. --set train.epochs=5 (repeatable)', collectSet)
+    .option('--days <n>', 'sessions of minute bars (params.days)', int('--days'))
+    .option('--epochs <n>', 'training epochs (params.epochs)', int('--epochs'))
+    .option('--sample-interval <n>', 'minutes between samples (params.sample_interval)', int('--sample-interval'))
+    .option('--max-tickers <n>', 'use only the first N tickers', int('--max-tickers'))
+    .option('--tickers-file <path>', 'JSON array of symbols to use instead of the spec\'s universe')
+    .option('--json', 'machine-readable output');
+}
+
+function loadOptions(o: CommonOpts): LoadOptions {
+  return {
+    set: o.set,
+    flags: { days: o.days, epochs: o.epochs, sampleInterval: o.sampleInterval, maxTickers: o.maxTickers, tickersFile: o.tickersFile },
+  };
+}
+
+const program = new Command();
+program
+  .name('mlx-intraday')
+  .description('Declarative YAML pipelines for intraday (1-minute bar) research on MLX, cached by content hash.')
+  .version(PACKAGE_VERSION)
+  .addOption(new Option('--cache-dir <dir>', 'cache folder (SQLite + blobs)').env('MLX_INTRADAY_CACHE').default('cache'))
+  .addOption(new Option('--models-dir <dir>', 'folder for model checkpoints').env('MLX_INTRADAY_MODELS').default('models'))
+  .showHelpAfterError();
+
+const globals = () => program.opts() as { cacheDir: string; modelsDir: string };
+
+specOptions(program.command('validate <spec>').description('check a spec and print what it resolves to')).action((specPath: string, o: CommonOpts) => {
+  const spec = loadSpec(specPath, loadOptions(o));
+  const plan = planFor(spec);
+  if (o.json) {
+    console.log(JSON.stringify({ ok: true, name: spec.name, steps: plan.stepOrder, tickers: spec.universe.tickers.length, batches: plan.batches.length, nodes: plan.nodes.size, resolved: spec.resolved }, null, 2));
+    return;
+  }
+  console.log(`${specPath}: ok — pipeline "${spec.name}", ${spec.steps.length} steps (${plan.stepOrder.join(' → ')}), ${spec.universe.tickers.length} tickers in ${plan.batches.length} batch(es) of ≤ ${spec.batchSize}, ${plan.nodes.size} nodes`);
+  const p = spec.params;
+  console.log(`  params: days ${p.days}, sample_interval ${p.sample_interval}, warmup ${p.warmup}, horizon ${p.horizon}, epochs ${p.epochs}, min_samples ${p.min_samples}; seed ${spec.seed}`);
+  if (spec.overrides.length) console.log(`  overrides: ${spec.overrides.join(' ')}`);
+});
+
+specOptions(program.command('plan <spec>').description('print the nodes, their cache keys and hit/miss, without running anything')).action((specPath: string, o: CommonOpts) => {
+  const g = globals();
+  const spec = loadSpec(specPath, loadOptions(o));
+  const plan = planFor(spec);
+  const cache = ArtifactCache.open(g.cacheDir);
+  try {
+    const nodes = resolvePlan(plan, cache, makeEnvironment(spec, { modelsDir: g.modelsDir, runId: 'plan' }));
+    if (o.json) {
+      console.log(JSON.stringify({ spec: spec.path, nodes }, null, 2));
+      return;
+    }
+    printTable(
+      nodes.map((n) => ({ node: n.id, kind: n.kind, key: n.key ? shortKey(n.key) : '—', cache: n.state === 'pending' ? `pending (after ${n.waitsFor} runs)` : n.state })),
+    );
+    const hits = nodes.filter((n) => n.state === 'hit').length;
+    console.log(`\n${nodes.length} nodes: ${hits} hit, ${nodes.filter((n) => n.state === 'miss').length} miss, ${nodes.filter((n) => n.state === 'pending').length} pending`);
+  } finally {
+    cache.close();
+  }
+});
+
+specOptions(program.command('run <spec>').description('run a pipeline; cached nodes are not recomputed'))
+  .option('--refresh <step>', 'run this step even when cached (repeatable)', collectSet)
+  .option('--concurrency <n>', 'nodes at once (default: CPU cores)', int('--concurrency'))
+  .action(async (specPath: string, o: CommonOpts & { refresh?: string[]; concurrency?: number }) => {
+    const g = globals();
+    const spec = loadSpec(specPath, loadOptions(o));
+    for (const r of o.refresh ?? []) {
+      if (!spec.steps.some((s) => s.name === r)) throw UsageError.one(`--refresh ${r}: no step named \`${r}\``, `steps: ${spec.steps.map((s) => s.name).join(', ')}`, { file: `--refresh ${r}` });
+    }
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSignal = (sig: string) => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      process.stderr.write(`\n${sig}: stopping — running steps are abandoned and nothing partial is cached (press Ctrl-C again to quit at once)\n`);
+      controller.abort();
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    const outcome = await runPipeline(spec, {
+      cacheDir: g.cacheDir,
+      modelsDir: g.modelsDir,
+      concurrency: o.concurrency,
+      refresh: o.refresh,
+      report: chooseReporter({ json: o.json }),
+      signal: controller.signal,
+    });
+    process.exitCode = outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
+  });
+
+specOptions(program.command('precheck <spec>').description('check data coverage and the sample estimate before any heavy work')).action(async (specPath: string, o: CommonOpts) => {
+  const spec = loadSpec(specPath, loadOptions(o));
+  process.exitCode = await precheckCommand(spec, { json: o.json });
+});
+
+const runs = program.command('runs').description('past runs recorded in the cache');
+runs
+  .command('ls')
+  .description('list recent runs')
+  .option('--limit <n>', 'how many', int('--limit'), 20)
+  .option('--json', 'machine-readable output')
+  .action((o: { limit: number; json?: boolean }) => {
+    const cache = ArtifactCache.open(globals().cacheDir);
+    try {
+      const list = new RunStore(cache.db).list(o.limit);
+      if (o.json) return console.log(JSON.stringify(list.map(({ specText, resolved, ...r }) => r), null, 2));
+      if (list.length === 0) return console.log('no runs recorded yet — try: mlx-intraday run pipelines/quickstart.yaml');
+      printTable(
+        list.map((r) => ({
+          id: r.id,
+          spec: r.specName,
+          status: r.status,
+          started: new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19),
+          seconds: r.finishedAt ? ((r.finishedAt - r.startedAt) / 1000).toFixed(2) : '',
+          cached: `${r.hits}/${r.nodes}`,
+          git: r.gitCommit ? `${r.gitCommit.slice(0, 8)}${r.gitDirty ? '+dirty' : ''}` : '',
+        })),
+      );
+    } finally {
+      cache.close();
+    }
+  });
+runs
+  .command('show <id>')
+  .description('one run: spec, resolved params, nodes with keys, hit/miss and timings, metrics')
+  .option('--json', 'machine-readable output')
+  .action((id: string, o: { json?: boolean }) => {
+    const cache = ArtifactCache.open(globals().cacheDir);
+    try {
+      const store = new RunStore(cache.db);
+      const r = store.get(id);
+      if (!r) {
+        const n = store.count(id);
+        throw UsageError.one(n > 1 ? `run id prefix "${id}" matches ${n} runs` : `no run "${id}" in ${globals().cacheDir}`, n > 1 ? 'give more characters of the id' : 'list runs with: mlx-intraday runs ls', { file: `runs show ${id}` });
+      }
+      if (o.json) return console.log(JSON.stringify(r, null, 2));
+      console.log(`run ${r.id}  ${r.status}`);
+      console.log(`  spec      ${r.specPath} (sha256 ${r.specHash.slice(0, 12)})`);
+      console.log(`  started   ${new Date(r.startedAt).toISOString()}${r.finishedAt ? `, took ${((r.finishedAt - r.startedAt) / 1000).toFixed(2)} s` : ''}`);
+      console.log(`  seed      ${r.seed}   version ${r.packageVersion}   git ${r.gitCommit ? `${r.gitCommit.slice(0, 12)}${r.gitDirty ? ' (dirty)' : ''}` : '—'}`);
+      const resolved = r.resolved as any;
+      if (resolved.overrides?.length) console.log(`  overrides ${resolved.overrides.join(' ')}`);
+      console.log(`  params    ${JSON.stringify(resolved.params)}`);
+      if (r.error) console.log(`  error     ${r.error}`);
+      console.log('');
+      printTable((r.nodes ?? []).map((n) => ({ node: n.node, status: n.status, key: n.key ? shortKey(n.key) : '', ms: n.ms.toFixed(1), error: n.error ?? '' })));
+      if (r.metrics && Object.keys(r.metrics).length) {
+        console.log('\nmetrics');
+        for (const [node, m] of Object.entries(r.metrics)) console.log(`  ${node}: ${Object.entries(m).map(([k, v]) => `${k} ${typeof v === 'number' ? +v.toPrecision(6) : v}`).join(', ')}`);
+      }
+    } finally {
+      cache.close();
+    }
+  });
+
+const cacheCmd = program.command('cache').description('inspect and maintain the artifact cache');
+cacheCmd
+  .command('ls')
+  .description('list cache entries, most recently used first')
+  .option('--json', 'machine-readable output')
+  .action((o: { json?: boolean }) => {
+    const cache = ArtifactCache.open(globals().cacheDir);
+    try {
+      const list = cache.list();
+      if (o.json) return console.log(JSON.stringify(list.map(({ meta, ...r }) => r), null, 2));
+      printTable(list.map((r) => ({ key: shortKey(r.key), step: r.step, kind: r.kind, size: formatBytes(r.bytes), stored: r.inline ? 'sqlite' : 'file', 'last used': new Date(r.lastUsedAt).toISOString().replace('T', ' ').slice(0, 19) })));
+      console.log(`\n${list.length} entries, ${formatBytes(list.reduce((a, r) => a + r.bytes, 0))}`);
+    } finally {
+      cache.close();
+    }
+  });
+cacheCmd
+  .command('verify')
+  .description('check every entry against its checksum; corrupt ones are removed (they recompute on the next run)')
+  .action(() => {
+    const cache = ArtifactCache.open(globals().cacheDir);
+    try {
+      const { checked, corrupt } = cache.verify();
+      for (const c of corrupt) console.log(`corrupt: ${c.reason}`);
+      console.log(`${checked} entries checked, ${corrupt.length} corrupt${corrupt.length ? ' (removed; the next run recomputes them)' : ''}`);
+      process.exitCode = corrupt.length ? 1 : 0;
+    } finally {
+      cache.close();
+    }
+  });
+cacheCmd
+  .command('gc')
+  .description('remove entries by age and/or keep only what the last N runs used')
+  .option('--older-than <age>', 'remove entries not used for this long, e.g. 7d, 12h, 30m')
+  .option('--keep-runs <n>', 'keep only entries used by the last N runs', int('--keep-runs'))
+  .action((o: { olderThan?: string; keepRuns?: number }) => {
+    if (o.olderThan === undefined && o.keepRuns === undefined) throw UsageError.one('cache gc needs --older-than AGE or --keep-runs N', 'e.g. mlx-intraday cache gc --older-than 30d', { file: 'cache gc' });
+    const cache = ArtifactCache.open(globals().cacheDir);
+    try {
+      const r = cache.gc({ olderThanMs: o.olderThan ? parseDuration(o.olderThan) : undefined, keepRuns: o.keepRuns });
+      console.log(`removed ${r.removed} entries and ${r.orphanFiles} orphan files, freed ${formatBytes(r.freedBytes)}`);
+    } finally {
+      cache.close();
+    }
+  });
+
+function fail(e: unknown): never {
+  if (e instanceof UsageError) {
+    for (const d of e.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    process.exit(2);
+  }
+  if (e instanceof DataError || e instanceof RunError) {
+    process.stderr.write(`error: ${e.message}\n${e.hint ? `  fix: ${e.hint}\n` : ''}`);
+    process.exit(1);
+  }
+  process.stderr.write(`error: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+}
+
+program.parseAsync(process.argv).catch(fail);
+

@@ -1,0 +1,121 @@
+/**
+ * One pipeline run: plan the spec, open the cache, execute, and keep a run record of it all.
+ * The CLI and the library (tests, sweeps) both call this.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ArtifactCache } from './cache/store.js';
+import { RunStore } from './cache/runs.js';
+import { createProvider, type DataConfig } from './data/index.js';
+import type { Provider } from './data/provider.js';
+import type { Reporter, RunEvent } from './dag/events.js';
+import { execute, type NodeResult } from './dag/execute.js';
+import { planSpec, type Plan } from './dag/plan.js';
+import type { Spec } from './spec/types.js';
+import { STEP_KIND_REGISTRY } from './steps/index.js';
+import type { RunEnvironment } from './steps/kind.js';
+import { gitInfo } from './util/gitinfo.js';
+import { PACKAGE_ROOT } from './util/paths.js';
+import { cpus } from 'node:os';
+
+export const PACKAGE_VERSION: string = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
+
+export interface RunOptions {
+  cacheDir: string;
+  modelsDir: string;
+  concurrency?: number;
+  refresh?: string[];
+  report?: Reporter;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunOutcome {
+  runId: string;
+  status: 'ok' | 'failed' | 'interrupted';
+  results: Map<string, NodeResult>;
+  metrics: Record<string, Record<string, number>>;
+  ms: number;
+}
+
+export function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${t}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The environment steps see: models folder and a provider created once, on first use. */
+export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: NodeJS.ProcessEnv; runId: string }): RunEnvironment {
+  let provider: Provider | undefined;
+  return {
+    modelsDir: resolve(opts.modelsDir),
+    runId: opts.runId,
+    provider: () => (provider ??= createProvider(spec.data as DataConfig, { baseDir: spec.dir, env: opts.env ?? process.env })),
+  };
+}
+
+export function planFor(spec: Spec): Plan {
+  return planSpec(spec, STEP_KIND_REGISTRY);
+}
+
+export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutcome> {
+  const plan = planFor(spec);
+  const cache = ArtifactCache.open(opts.cacheDir);
+  const runs = new RunStore(cache.db);
+  const runId = newRunId();
+  const env = makeEnvironment(spec, { modelsDir: opts.modelsDir, env: opts.env, runId });
+  const git = gitInfo(spec.dir);
+  const t0 = performance.now();
+  const report: Reporter = opts.report ?? (() => {});
+  const signal = opts.signal ?? new AbortController().signal;
+
+  runs.begin({
+    id: runId,
+    startedAt: Date.now(),
+    specPath: spec.path,
+    specName: spec.name,
+    specHash: spec.textHash,
+    specText: spec.text,
+    resolved: { ...spec.resolved, overrides: spec.overrides, tickers: spec.universe.tickers },
+    seed: spec.seed,
+    packageVersion: PACKAGE_VERSION,
+    gitCommit: git.commit,
+    gitDirty: git.dirty,
+  });
+  report({
+    type: 'run-start',
+    runId,
+    spec: spec.path,
+    nodes: plan.nodes.size,
+    steps: plan.stepOrder.map((name) => ({ name, kind: plan.nodes.get(plan.order.find((id) => plan.nodes.get(id)!.step.name === name)!)!.kind.name, nodes: [...plan.nodes.values()].filter((n) => n.step.name === name).length })),
+    batches: plan.batches.length,
+    tickers: spec.universe.tickers.length,
+  });
+
+  let outcome: RunOutcome;
+  try {
+    const { results, metrics } = await execute(plan, {
+      cache,
+      env,
+      concurrency: opts.concurrency ?? spec.concurrency ?? Math.max(1, cpus().length),
+      signal,
+      refresh: new Set(opts.refresh ?? []),
+      report: (e: RunEvent) => report(e),
+    });
+    for (const r of results.values()) runs.recordNode(runId, r);
+    const failed = [...results.values()].some((r) => r.status === 'failed' || r.status === 'skipped');
+    const status = signal.aborted ? 'interrupted' : failed ? 'failed' : 'ok';
+    const firstError = [...results.values()].find((r) => r.status === 'failed')?.error;
+    runs.finish(runId, status, metrics, firstError);
+    outcome = { runId, status, results, metrics, ms: performance.now() - t0 };
+  } catch (e) {
+    runs.finish(runId, signal.aborted ? 'interrupted' : 'failed', {}, (e as Error).message);
+    cache.close();
+    throw e;
+  }
+  const counts = { hit: 0, ran: 0, failed: 0, skipped: 0, cancelled: 0 };
+  for (const r of outcome.results.values()) counts[r.status]++;
+  report({ type: 'run-end', runId, status: outcome.status, ms: outcome.ms, counts, metrics: outcome.metrics });
+  cache.close();
+  return outcome;
+}

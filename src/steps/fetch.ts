@@ -1,0 +1,34 @@
+/** fetch: one batch of minute bars from the spec's provider, fingerprinted for downstream keys. */
+import { fingerprintPanel } from '../data/fingerprint.js';
+import type { StepKind } from './kind.js';
+import { panelMeta, panelToTensors } from './panel-artifact.js';
+import { dataSessions } from './range.js';
+
+export const fetchKind: StepKind = {
+  name: 'fetch',
+  version: 1,
+  perBatch: true,
+  contentIdMode: 'output',
+  sharedParams: ['days'],
+  inputs: { required: [], optional: ['precheck'] },
+  keyData: ({ spec, params, env }) => ({
+    provider: env.provider().identity(),
+    sessions: dataSessions(spec, params.days, env.provider()).map((s) => s.date),
+  }),
+  // Local files may change between runs: re-read them (cheap) and let the fingerprint decide
+  // whether anything downstream must be recomputed.
+  alwaysRun: ({ env }) => env.provider().name === 'folder',
+  async run(ctx) {
+    const sessions = dataSessions(ctx.spec, ctx.params.days, ctx.env.provider());
+    const panel = await ctx.env.provider().fetch({ tickers: ctx.batch!.tickers, sessions, signal: ctx.signal, onWarning: ctx.warn });
+    const fingerprint = fingerprintPanel(panel);
+    let observed = 0;
+    for (let i = 0; i < panel.mask.length; i++) observed += panel.mask[i];
+    return {
+      tensors: panelToTensors(panel),
+      meta: { ...panelMeta(panel), fingerprint, observedBars: observed },
+      contentId: `data:${fingerprint}`,
+      metrics: { bars: observed, missing_pct: (100 * (panel.mask.length - observed)) / Math.max(1, panel.mask.length) },
+    };
+  },
+};

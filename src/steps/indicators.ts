@@ -1,0 +1,28 @@
+/** indicators: the [T, N, F] indicator cube of one batch. */
+import { computeIndicators, INDICATORS_VERSION } from '../indicators/index.js';
+import { tensor } from '../tensor/tensor.js';
+import type { InputArtifact, StepKind } from './kind.js';
+import { panelFromTensors } from './panel-artifact.js';
+
+export const indicatorsKind: StepKind = {
+  name: 'indicators',
+  version: 1,
+  perBatch: true,
+  contentIdMode: 'key',
+  sharedParams: [],
+  inputs: { required: ['fetch'] },
+  // The formulas' version is part of the key: changing any formula invalidates old cubes.
+  keyData: () => ({ indicatorsVersion: INDICATORS_VERSION }),
+  async run(ctx) {
+    const bars = Object.values(ctx.inputs).find((a) => !Array.isArray(a) && a.kind === 'fetch') as InputArtifact;
+    const panel = panelFromTensors(await bars.tensors(), bars.meta as any);
+    const out = computeIndicators(panel, { names: ctx.params.names });
+    let nan = 0;
+    for (let i = 0; i < out.values.length; i++) if (out.values[i] !== out.values[i]) nan++;
+    return {
+      tensors: { values: tensor(out.values, [out.T, out.N, out.F]) },
+      meta: { names: out.names, tickers: panel.tickers, T: out.T, N: out.N, F: out.F },
+      metrics: { indicators: out.F, nan_pct: (100 * nan) / Math.max(1, out.values.length) },
+    };
+  },
+};

@@ -1,0 +1,95 @@
+/** train: the indicator transformer (or MLP) on all batches' samples; checkpoint in models/. */
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { saveCheckpoint, trainModel, type TrainParams } from '../model/index.js';
+import type { StepContext, StepKind, InputArtifact } from './kind.js';
+import { gatherSamples } from './samples-input.js';
+
+function sampleInputs(ctx: StepContext): InputArtifact[] {
+  return Object.values(ctx.inputs).flatMap((a) => (Array.isArray(a) ? a : [a])).filter((a) => a.kind === 'sample');
+}
+
+export function checkpointPaths(ctx: StepContext, key: string): { keyed: string; latest: string } {
+  const dir = ctx.env.modelsDir;
+  return { keyed: join(dir, `${ctx.spec.name}-${key.slice(0, 12)}.safetensors`), latest: join(dir, `${ctx.spec.name}.safetensors`) };
+}
+
+function trainParams(ctx: StepContext): TrainParams {
+  const p = ctx.params;
+  return {
+    model: p.model,
+    preset: p.preset,
+    epochs: p.epochs,
+    batchSize: p.batch_size,
+    learningRate: p.learning_rate,
+    seed: ctx.spec.seed,
+    valFraction: p.val_fraction,
+    testFraction: p.test_fraction,
+  };
+}
+
+export const trainKind: StepKind = {
+  name: 'train',
+  version: 1,
+  perBatch: false,
+  contentIdMode: 'key',
+  sharedParams: ['epochs'],
+  inputs: { required: ['sample'] },
+  // The seed shapes initial weights and shuffling, so it is part of the key.
+  keyData: ({ spec }) => ({ seed: spec.seed }),
+  // A warm run still leaves the checkpoint in place, even if models/ was cleaned.
+  async onHit(ctx, artifact) {
+    const paths = checkpointPaths(ctx, ctx.key);
+    if (!existsSync(paths.keyed)) await materializeCheckpoint(ctx, artifact);
+    publishLatest(paths);
+  },
+  async run(ctx) {
+    const set = await gatherSamples(sampleInputs(ctx));
+    const params = trainParams(ctx);
+    ctx.info(`training ${params.model} (${params.preset}) on ${set.S.toLocaleString('en-US')} samples × ${set.F} indicators, ${params.epochs} epochs`);
+    const result = await trainModel(set, params, {
+      signal: ctx.signal,
+      onEpoch: (e) => {
+        ctx.progress(e.epoch / params.epochs, `epoch ${e.epoch}/${params.epochs} loss ${e.trainLoss.toFixed(4)} val ${e.valLoss.toFixed(4)}`);
+        ctx.info(`epoch ${e.epoch}/${params.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
+      },
+    });
+    const paths = checkpointPaths(ctx, ctx.key);
+    mkdirSync(ctx.env.modelsDir, { recursive: true });
+    saveCheckpoint(paths.keyed, result);
+    publishLatest(paths);
+    ctx.info(`checkpoint: ${shown(paths.latest)} (also ${shown(paths.keyed)})`);
+    return {
+      tensors: result.weights,
+      meta: { config: result.config, scaler: result.scaler, history: result.history, split: result.split, trainMetrics: result.metrics, params, checkpoint: shown(paths.latest) },
+      metrics: {
+        samples: set.S,
+        epochs: result.history.length,
+        best_val_loss: result.metrics.bestValLoss,
+        test_loss: result.metrics.testLoss,
+        test_corr: result.metrics.testCorr,
+        directional_accuracy: result.metrics.directionalAccuracy,
+      },
+    };
+  },
+};
+
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/** Copies the keyed checkpoint to the stable `<name>.safetensors` path, atomically. */
+function publishLatest(paths: { keyed: string; latest: string }): void {
+  const tmp = `${paths.latest}.${process.pid}.tmp`;
+  copyFileSync(paths.keyed, tmp);
+  renameSync(tmp, paths.latest);
+}
+
+/** Writes the keyed checkpoint from a cached train artifact (on a hit when the file is missing). */
+export async function materializeCheckpoint(ctx: StepContext, artifact: InputArtifact): Promise<void> {
+  const paths = checkpointPaths(ctx, artifact.key);
+  mkdirSync(ctx.env.modelsDir, { recursive: true });
+  const m = artifact.meta;
+  saveCheckpoint(paths.keyed, { weights: await artifact.tensors(), config: m.config, scaler: m.scaler, history: m.history, split: m.split, metrics: m.trainMetrics, params: m.params });
+}

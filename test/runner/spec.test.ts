@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSpec } from '../../src/spec/index.js';
+import { UsageError } from '../../src/util/errors.js';
+import { diagnosticsOf, MINIMAL, specFrom, tempDir, writeSpec } from './helpers.js';
+
+describe('spec loading', () => {
+  it('applies defaults to top level, shared params and step params', () => {
+    const s = specFrom(MINIMAL);
+    expect(s.seed).toBe(42);
+    expect(s.batchSize).toBe(50);
+    expect(s.params).toEqual({ days: 5, sample_interval: 15, warmup: 120, horizon: 15, epochs: 10, min_samples: 1000 });
+    expect(s.steps.map((x) => [x.name, x.kind, x.inputs])).toEqual([
+      ['bars', 'fetch', []],
+      ['ind', 'indicators', ['bars']],
+    ]);
+  });
+
+  it('reports malformed YAML at its line and column', () => {
+    const d = diagnosticsOf('name: t\nuniverse:\n  tickers: [AAPL\nsteps: {}\n');
+    expect(d[0].message).toMatch(/invalid YAML/);
+    expect(d[0].location?.line).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports every problem at once with exact positions and suggestions', () => {
+    const text = `name: t
+universe:
+  tickers: [AAPL]
+params:
+  sample_intervall: 10
+  epochs: "five"
+steps:
+  bars:
+    kind: fetchh
+  ind:
+    kind: indicators
+    inputs: [barz]
+  model:
+    kind: train
+    inputs: [ind]
+    params:
+      learning_rate: 0
+`;
+    const d = diagnosticsOf(text);
+    const byMsg = (re: RegExp) => d.find((x) => re.test(x.message))!;
+    const unknownKey = byMsg(/unknown key `sample_intervall`/);
+    expect(unknownKey.location).toMatchObject({ line: 5, col: 3 });
+    expect(unknownKey.hint).toBe('did you mean `sample_interval`?');
+    expect(byMsg(/`epochs` must be an integer/).location).toMatchObject({ line: 6, col: 11 });
+    const kind = byMsg(/unknown step kind `fetchh`/);
+    expect(kind.location).toMatchObject({ line: 9, col: 11 });
+    expect(kind.hint).toBe('did you mean `fetch`?');
+    const input = byMsg(/reads input `barz`/);
+    expect(input.location).toMatchObject({ line: 12, col: 14 });
+    expect(input.hint).toBe('did you mean `bars`?');
+    expect(byMsg(/`learning_rate` must be > 0/).location).toMatchObject({ line: 17, col: 22 });
+    expect(d.length).toBe(5);
+  });
+
+  it('reports a missing required key', () => {
+    const d = diagnosticsOf('universe:\n  tickers: [A]\nsteps:\n  a: {kind: fetch}\n');
+    expect(d[0].message).toBe('missing required key `name`');
+    expect(d[0].hint).toBe('add `name:`');
+  });
+
+  it('maps --set and the seed flags onto spec params', () => {
+    const s = specFrom(MINIMAL + '  model:\n    kind: train\n    inputs: [ind]\n    params: {epochs: 20}\n', {
+      set: ['model.learning_rate=0.01', 'params.horizon=30'],
+      flags: { days: 15, epochs: 3, sampleInterval: 10, maxTickers: 1 },
+    });
+    expect(s.params.days).toBe(15);
+    expect(s.params.sample_interval).toBe(10);
+    expect(s.params.horizon).toBe(30);
+    // --epochs wins over a step that set epochs itself.
+    expect(s.steps.find((x) => x.name === 'model')!.params).toMatchObject({ epochs: 3, learning_rate: 0.01 });
+    expect(s.universe.tickers).toEqual(['AAPL']);
+  });
+
+  it('locates errors from overrides at the flag that caused them', () => {
+    const d = diagnosticsOf(MINIMAL, { set: ['ind.nmes=[EMA_9]'] });
+    expect(d[0].location?.file).toBe('--set ind.nmes=[EMA_9]');
+    expect(d[0].hint).toBe('did you mean `names`?');
+    const d2 = diagnosticsOf(MINIMAL, { set: ['nope.x=1'] });
+    expect(d2[0].message).toMatch(/`nope` is neither a step/);
+    const d3 = diagnosticsOf(MINIMAL, { flags: { days: 0 } });
+    expect(d3[0].location?.file).toBe('--days 0');
+  });
+
+  it('reads tickers files and rejects missing, non-JSON and empty ones', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ok.json'), '["aapl", "MSFT", "AAPL"]');
+    writeFileSync(join(dir, 'bad.json'), '["AAPL",');
+    writeFileSync(join(dir, 'empty.json'), '[]');
+    const spec = (file: string) => `name: t\nuniverse:\n  tickers_file: ${file}\nsteps:\n  a: {kind: fetch}\n`;
+    const ok = loadSpec(writeSpec(spec('ok.json'), dir));
+    expect(ok.universe.tickers).toEqual(['AAPL', 'MSFT']);
+    const err = (file: string) => {
+      try {
+        loadSpec(writeSpec(spec(file), dir));
+      } catch (e) {
+        return (e as UsageError).diagnostics[0];
+      }
+      throw new Error('expected failure');
+    };
+    expect(err('missing.json').message).toMatch(/does not exist/);
+    expect(err('missing.json').location).toMatchObject({ line: 3, col: 17 });
+    expect(err('bad.json').message).toMatch(/not valid JSON/);
+    expect(err('empty.json').message).toMatch(/is empty/);
+    // --tickers-file is read from the current folder and located at the flag.
+    const viaFlag = loadSpec(writeSpec(MINIMAL, dir), { flags: { tickersFile: join(dir, 'ok.json') } });
+    expect(viaFlag.universe.tickers).toEqual(['AAPL', 'MSFT']);
+  });
+
+  it('rejects a missing spec file with exit code 2', () => {
+    try {
+      loadSpec('/nonexistent/spec.yaml');
+      throw new Error('expected failure');
+    } catch (e) {
+      expect(e).toBeInstanceOf(UsageError);
+      expect((e as UsageError).exitCode).toBe(2);
+    }
+  });
+});
