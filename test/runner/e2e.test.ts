@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, writeFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSpec } from '../../src/spec/index.js';
+import { runPipeline } from '../../src/run.js';
+import { RunStore } from '../../src/cache/runs.js';
+import { ArtifactCache } from '../../src/cache/store.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { runCli, runEnd } from './cli.js';
+import { tempDir } from './helpers.js';
+
+const QUICKSTART = join(PACKAGE_ROOT, 'pipelines', 'quickstart.yaml');
+
+describe('quickstart end to end', () => {
+  it('runs cold, then warm with all cache hits and the same metrics', async () => {
+    const dir = tempDir();
+    const opts = { cacheDir: join(dir, 'cache'), modelsDir: join(dir, 'models') };
+    const spec = loadSpec(QUICKSTART);
+    const cold = await runPipeline(spec, opts);
+    expect(cold.status).toBe('ok');
+    expect([...cold.results.values()].every((r) => r.status === 'ran')).toBe(true);
+    const bt = cold.metrics.backtest;
+    expect(Number.isFinite(bt.model_sharpe)).toBe(true);
+    expect(Number.isFinite(bt.baseline_sharpe)).toBe(true);
+    expect(cold.metrics.model.epochs).toBe(4);
+    expect(existsSync(join(dir, 'models', 'quickstart.safetensors'))).toBe(true);
+
+    const warm = await runPipeline(loadSpec(QUICKSTART), opts);
+    expect(warm.status).toBe('ok');
+    expect([...warm.results.values()].map((r) => r.status)).toEqual([...warm.results.values()].map(() => 'hit'));
+    expect(warm.metrics).toEqual(cold.metrics);
+
+    // Both runs are recorded with their node keys and hit/miss.
+    const cache = ArtifactCache.open(opts.cacheDir);
+    const runs = new RunStore(cache.db).list();
+    expect(runs.map((r) => [r.status, r.hits, r.nodes])).toEqual([
+      ['ok', 6, 6],
+      ['ok', 0, 6],
+    ]);
+    const shown = new RunStore(cache.db).get(runs[0].id)!;
+    expect(shown.specHash).toHaveLength(64);
+    expect(shown.nodes!.every((n) => n.key && n.key.length === 64)).toBe(true);
+    cache.close();
+  });
+
+  it('two processes running the same spec on one cache both succeed with the same results', async () => {
+    const dir = tempDir();
+    const args = ['--cache-dir', join(dir, 'cache'), '--models-dir', join(dir, 'models'), 'run', QUICKSTART, '--json', '--epochs', '2'];
+    const [a, b] = await Promise.all([runCli(args), runCli(args)]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(runEnd(a.stdout).metrics).toEqual(runEnd(b.stdout).metrics);
+    const c = await runCli(args);
+    expect(runEnd(c.stdout).counts.hit).toBe(6);
+    expect(runEnd(c.stdout).metrics).toEqual(runEnd(a.stdout).metrics);
+    expect(readdirSync(join(dir, 'models')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('CLI errors', () => {
+  it('exits 2 on a bad spec, naming file:line:col and a fix', async () => {
+    const dir = tempDir();
+    const spec = join(dir, 'bad.yaml');
+    writeFileSync(spec, 'name: x\nuniverse:\n  tickers: [A]\nsteps:\n  a:\n    kind: fech\n');
+    const r = await runCli(['validate', spec], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bad.yaml:6:11: error: unknown step kind `fech`');
+    expect(r.stderr).toContain('fix: did you mean `fetch`?');
+  });
+
+  it('exits 2 on --set of an unknown path and on an unwritable cache directory', async () => {
+    const dir = tempDir();
+    const r = await runCli(['validate', QUICKSTART, '--set', 'model.epochz=3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--set model.epochz=3: error: unknown key `epochz`');
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const c = await runCli(['--cache-dir', join(file, 'cache'), 'plan', QUICKSTART]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/cache directory .* is not writable \(ENOTDIR\)/);
+    expect(c.stderr).toContain('--cache-dir');
+  });
+
+  it('exits 2 with a fix when the cache database is corrupt', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'cache.sqlite'), 'this is not a database, just some bytes that are long enough to look like a header..........');
+    const r = await runCli(['--cache-dir', dir, 'cache', 'ls']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot open the cache database/);
+    expect(r.stderr).toMatch(/move cache.sqlite aside/);
+  });
+
+  it('plan shows misses before a run and hits after, without running anything', async () => {
+    const dir = tempDir();
+    const g = ['--cache-dir', join(dir, 'cache'), '--models-dir', join(dir, 'models')];
+    const before = await runCli([...g, 'plan', QUICKSTART, '--json', '--epochs', '1']);
+    expect(before.code, before.stderr).toBe(0);
+    const nodes = JSON.parse(before.stdout).nodes;
+    expect(nodes.map((n: any) => n.state)).toEqual(['miss', 'miss', 'pending', 'pending', 'pending', 'pending']);
+    expect(existsSync(join(dir, 'models'))).toBe(false);
+    const run = await runCli([...g, 'run', QUICKSTART, '--epochs', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    const after = await runCli([...g, 'plan', QUICKSTART, '--json', '--epochs', '1']);
+    expect(JSON.parse(after.stdout).nodes.map((n: any) => n.state)).toEqual(['hit', 'hit', 'hit', 'hit', 'hit', 'hit']);
+  });
+});
