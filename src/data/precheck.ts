@@ -1,1 +1,410 @@
-export {};
+/**
+ * Precheck: a fast look at the data before any heavy work. Per ticker and day it counts bars
+ * present, missing and zero-volume minutes and price anomalies; it estimates the number of
+ * training samples by the guide's formula and by counting the sample points the `sample` step
+ * will really take (`samplePoints`, shared with that step), and when too few are expected it
+ * fails with a message that says what to change.
+ */
+import type { Panel, SessionInfo } from './panel.js';
+import type { Provider } from './provider.js';
+import { DataError } from './provider.js';
+import { FULL_DAY_BARS } from './calendar.js';
+
+/** Where samples are taken: every `interval` rows from row `warmup`, label `horizon` rows ahead. */
+export interface SampleGrid {
+  warmup: number;
+  interval: number;
+  horizon: number;
+}
+
+/** The row-indexing part of a panel (enough to place samples). */
+export type PanelRows = Pick<Panel, 'T' | 'sessionOfRow'>;
+
+function checkGrid(g: SampleGrid): void {
+  if (!Number.isInteger(g.interval) || g.interval < 1) throw new DataError(`sample interval must be an integer ≥ 1, got ${g.interval}`);
+  if (!Number.isInteger(g.warmup) || g.warmup < 0) throw new DataError(`warmup must be an integer ≥ 0, got ${g.warmup}`);
+  if (!Number.isInteger(g.horizon) || g.horizon < 0) throw new DataError(`horizon must be an integer ≥ 0, got ${g.horizon}`);
+}
+
+/**
+ * Candidate sample rows of a panel, the same for every ticker: rows r ≥ warmup with
+ * (r − warmup) % interval == 0 whose label row r + horizon lies in the same session.
+ */
+export function sampleRows(rows: PanelRows, grid: SampleGrid): Int32Array {
+  checkGrid(grid);
+  const out: number[] = [];
+  for (let r = grid.warmup; r + grid.horizon < rows.T; r += grid.interval) {
+    if (rows.sessionOfRow[r + grid.horizon] === rows.sessionOfRow[r]) out.push(r);
+  }
+  return Int32Array.from(out);
+}
+
+/**
+ * The sample points the `sample` step takes: (row, column) pairs over `sampleRows` where the bar
+ * at the row was observed (mask 1). Ordered by row, then column.
+ */
+export function samplePoints(panel: PanelRows & Pick<Panel, 'N' | 'mask'>, grid: SampleGrid): { rows: Int32Array; cols: Int32Array; count: number } {
+  const cand = sampleRows(panel, grid);
+  const N = panel.N;
+  let count = 0;
+  for (const r of cand) for (let n = 0; n < N; n++) count += panel.mask[r * N + n];
+  const rows = new Int32Array(count);
+  const cols = new Int32Array(count);
+  let k = 0;
+  for (const r of cand) {
+    for (let n = 0; n < N; n++) {
+      if (panel.mask[r * N + n]) {
+        rows[k] = r;
+        cols[k] = n;
+        k++;
+      }
+    }
+  }
+  return { rows, cols, count };
+}
+
+/** Sample points per ticker column (same rule as samplePoints). */
+export function samplePointsPerTicker(panel: PanelRows & Pick<Panel, 'N' | 'mask'>, grid: SampleGrid): Int32Array {
+  const cand = sampleRows(panel, grid);
+  const N = panel.N;
+  const out = new Int32Array(N);
+  for (const r of cand) for (let n = 0; n < N; n++) out[n] += panel.mask[r * N + n];
+  return out;
+}
+
+/** The guide's estimate: floor((days × 390 − warmup) ÷ interval) per ticker, × tickers. */
+export function formulaEstimate(days: number, interval: number, warmup: number, tickers: number): number {
+  const perTicker = Math.max(0, Math.floor((days * FULL_DAY_BARS - warmup) / interval));
+  return perTicker * tickers;
+}
+
+export interface DayCoverage {
+  date: string;
+  /** Bars expected on this session (390 or 210). */
+  expected: number;
+  /** Observed bars (mask 1). */
+  bars: number;
+  missingPct: number;
+  /** Observed bars with volume 0, as % of observed bars. */
+  zeroVolumePct: number;
+  /** Largest |1-minute close-to-close return| between observed bars within the session. */
+  maxAbsReturn: number;
+  /** Count of 1-minute returns with |r| above the anomaly threshold. */
+  jumps: number;
+  /** Observed bars with a non-positive price or high < low. */
+  badPrices: number;
+}
+
+export interface TickerCoverage {
+  ticker: string;
+  expected: number;
+  bars: number;
+  missingPct: number;
+  zeroVolumePct: number;
+  jumps: number;
+  badPrices: number;
+  /** Days without a single observed bar. */
+  emptyDays: number;
+  /** Sample points the sample step would take for this ticker. */
+  samples: number;
+  /** Formula estimate for this ticker. */
+  formulaSamples: number;
+  days: DayCoverage[];
+}
+
+export interface PrecheckReport {
+  ok: boolean;
+  /** The error message when ok is false (also thrown as DataError by `assertPrecheck`). */
+  error?: string;
+  params: { days: number; sampleInterval: number; warmup: number; horizon: number; minSamples: number; tickers: number; anomalyReturn: number };
+  range: { first: string; last: string; sessions: number; earlyCloses: string[] };
+  estimate: {
+    /** The guide's formula. */
+    formula: number;
+    /** Counted sample points after gaps (what the sample step will take). */
+    real: number;
+  };
+  totals: { expected: number; bars: number; missingPct: number; zeroVolumePct: number; jumps: number; badPrices: number };
+  suggestions?: { days: { days: number; estimate: number }; interval: { interval: number; estimate: number }; tickers?: { file: string; count: number; estimate: number } };
+  tickers: TickerCoverage[];
+  warnings: string[];
+  elapsedMs: number;
+}
+
+export interface PrecheckOptions {
+  tickers: string[];
+  sessions: SessionInfo[];
+  /** Days as the user gave them (default sessions.length). */
+  days?: number;
+  sampleInterval: number;
+  warmup: number;
+  horizon: number;
+  minSamples: number;
+  /** Tickers per fetch (memory is bounded by one batch). Default 50. */
+  batchSize?: number;
+  /** |1-minute return| above this is counted as a price anomaly. Default 0.10. */
+  anomalyReturn?: number;
+  /** The larger universe to suggest (default pipelines/tickers/all.json, 655 tickers). */
+  moreTickers?: { file: string; count: number };
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+export const DEFAULT_MORE_TICKERS = { file: 'pipelines/tickers/all.json', count: 655 };
+
+/** Fetches one batch: a Provider, or a function (e.g. the cached fetch step). */
+export type BatchSource = Provider | ((tickers: string[], signal?: AbortSignal) => Promise<Panel>);
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (a: number, b: number) => (b > 0 ? Math.round((10000 * a) / b) / 100 : 0);
+
+/** Coverage of one panel (one batch), per ticker and day. */
+export function panelCoverage(panel: Panel, grid: SampleGrid, anomalyReturn = 0.1): TickerCoverage[] {
+  const { N, T } = panel;
+  const samples = samplePointsPerTicker(panel, grid);
+  const formulaSamples = formulaEstimate(panel.sessions.length, grid.interval, grid.warmup, 1);
+  const out: TickerCoverage[] = [];
+  for (let n = 0; n < N; n++) {
+    const days: DayCoverage[] = [];
+    for (const s of panel.sessions) {
+      let bars = 0;
+      let zero = 0;
+      let maxAbs = 0;
+      let jumps = 0;
+      let bad = 0;
+      let prev = NaN;
+      for (let m = 0; m < s.bars; m++) {
+        const i = (s.start + m) * N + n;
+        if (!panel.mask[i]) continue;
+        bars++;
+        if (panel.volume[i] === 0) zero++;
+        const c = panel.close[i];
+        if (!(panel.low[i] > 0) || !(c > 0) || !(panel.open[i] > 0) || panel.high[i] < panel.low[i]) {
+          bad++;
+          continue;
+        }
+        if (prev > 0) {
+          const r = Math.abs(c / prev - 1);
+          if (r > maxAbs) maxAbs = r;
+          if (r > anomalyReturn) jumps++;
+        }
+        prev = c;
+      }
+      days.push({
+        date: s.date,
+        expected: s.bars,
+        bars,
+        missingPct: pct(s.bars - bars, s.bars),
+        zeroVolumePct: pct(zero, bars),
+        maxAbsReturn: Math.round(maxAbs * 1e6) / 1e6,
+        jumps,
+        badPrices: bad,
+      });
+    }
+    const expected = T;
+    const bars = days.reduce((a, d) => a + d.bars, 0);
+    const zero = days.reduce((a, d) => a + (d.zeroVolumePct * d.bars) / 100, 0);
+    out.push({
+      ticker: panel.tickers[n],
+      expected,
+      bars,
+      missingPct: pct(expected - bars, expected),
+      zeroVolumePct: pct(zero, bars),
+      jumps: days.reduce((a, d) => a + d.jumps, 0),
+      badPrices: days.reduce((a, d) => a + d.badPrices, 0),
+      emptyDays: days.filter((d) => d.bars === 0).length,
+      samples: samples[n],
+      formulaSamples,
+      days,
+    });
+  }
+  return out;
+}
+
+/** Suggestions that reach `minSamples` (see docs/data.md for the rule). */
+export function suggestFixes(opts: {
+  days: number;
+  interval: number;
+  warmup: number;
+  tickers: number;
+  minSamples: number;
+  /** real ÷ formula of the current data (≤ 1); suggestions must reach the requirement after it. */
+  coverage: number;
+  moreTickers?: { file: string; count: number };
+}): NonNullable<PrecheckReport['suggestions']> {
+  const { interval, warmup, tickers, minSamples } = opts;
+  const cov = Math.min(1, Math.max(opts.coverage, 0.05));
+  const reaches = (est: number) => est * cov >= minSamples;
+  let days = Math.max(1, opts.days + 1);
+  while (days < 100_000 && !reaches(formulaEstimate(days, interval, warmup, tickers))) days++;
+  let iv = Math.max(1, opts.interval - 1);
+  while (iv > 1 && !reaches(formulaEstimate(opts.days, iv, warmup, tickers))) iv--;
+  const more = opts.moreTickers ?? DEFAULT_MORE_TICKERS;
+  return {
+    days: { days, estimate: formulaEstimate(days, interval, warmup, tickers) },
+    interval: { interval: iv, estimate: formulaEstimate(opts.days, iv, warmup, tickers) },
+    tickers:
+      more.count > tickers
+        ? { file: more.file, count: more.count, estimate: formulaEstimate(opts.days, interval, warmup, more.count) }
+        : undefined,
+  };
+}
+
+/** The "Insufficient samples" message, in the project's fixed form. */
+export function insufficientMessage(estimated: number, required: number, s: NonNullable<PrecheckReport['suggestions']>): string {
+  const parts = [`--days ${s.days.days} (≈ ${fmtInt(s.days.estimate)})`, `--sample-interval ${s.interval.interval} (≈ ${fmtInt(s.interval.estimate)})`];
+  let tail: string;
+  if (s.tickers) {
+    const file = s.tickers.file.includes('/') ? `…/${s.tickers.file.split('/').pop()}` : s.tickers.file;
+    tail = `${parts[0]}, ${parts[1]}, or more tickers (--tickers-file ${file} ≈ ${fmtInt(s.tickers.estimate)})`;
+  } else {
+    tail = `${parts[0]} or ${parts[1]}`;
+  }
+  return `Insufficient samples for training: ${fmtInt(estimated)} estimated, ${fmtInt(required)} required. Try ${tail}`;
+}
+
+/**
+ * Runs the precheck: fetches tickers in batches of `batchSize` (memory bounded by one batch),
+ * measures coverage and estimates samples. Never throws for too few samples: the report says
+ * `ok: false` with `error` (use `assertPrecheck` to throw). Data errors from the provider
+ * (unknown ticker, unreadable file…) propagate as DataError.
+ */
+export async function runPrecheck(source: BatchSource, opts: PrecheckOptions): Promise<PrecheckReport> {
+  const t0 = Date.now();
+  const grid: SampleGrid = { warmup: opts.warmup, interval: opts.sampleInterval, horizon: opts.horizon };
+  checkGrid(grid);
+  if (opts.sessions.length === 0) throw new DataError('precheck: no sessions in the requested range', 'widen the date range');
+  if (opts.tickers.length === 0) throw new DataError('precheck: the ticker list is empty', 'list at least one ticker in the universe');
+  const anomalyReturn = opts.anomalyReturn ?? 0.1;
+  const batchSize = Math.max(1, opts.batchSize ?? 50);
+  const days = opts.days ?? opts.sessions.length;
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    opts.onWarning?.(m);
+  };
+  const fetchBatch =
+    typeof source === 'function'
+      ? source
+      : (tickers: string[], signal?: AbortSignal) =>
+          source.fetch({ tickers, sessions: opts.sessions.map((s) => ({ ...s })), signal, onWarning: warn });
+  const all: TickerCoverage[] = [];
+  opts.onProgress?.(0, opts.tickers.length);
+  for (let b = 0; b < opts.tickers.length; b += batchSize) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+    const batch = opts.tickers.slice(b, b + batchSize);
+    const panel = await fetchBatch(batch, opts.signal);
+    all.push(...panelCoverage(panel, grid, anomalyReturn));
+    opts.onProgress?.(Math.min(opts.tickers.length, b + batch.length), opts.tickers.length);
+  }
+  for (const t of all) {
+    if (t.bars === 0) warn(`${t.ticker}: no bars at all between ${opts.sessions[0].date} and ${opts.sessions.at(-1)!.date}`);
+    else if (t.emptyDays > 0) {
+      const list = t.days.filter((d) => d.bars === 0).map((d) => d.date);
+      warn(`${t.ticker}: no bars on ${list.length} day(s): ${list.slice(0, 5).join(', ')}${list.length > 5 ? ', …' : ''}`);
+    }
+    if (t.badPrices > 0) warn(`${t.ticker}: ${t.badPrices} bar(s) with non-positive prices or high < low`);
+    if (t.jumps > 0) {
+      const d = t.days.filter((x) => x.jumps > 0).map((x) => `${x.date} (max ${(x.maxAbsReturn * 100).toFixed(1)}%)`);
+      warn(`${t.ticker}: ${t.jumps} one-minute move(s) above ${(anomalyReturn * 100).toFixed(0)}% on ${d.slice(0, 3).join(', ')}`);
+    }
+  }
+  const formula = formulaEstimate(days, grid.interval, grid.warmup, opts.tickers.length);
+  const real = all.reduce((a, t) => a + t.samples, 0);
+  const expected = all.reduce((a, t) => a + t.expected, 0);
+  const bars = all.reduce((a, t) => a + t.bars, 0);
+  const zero = all.reduce((a, t) => a + (t.zeroVolumePct * t.bars) / 100, 0);
+  const report: PrecheckReport = {
+    ok: true,
+    params: {
+      days,
+      sampleInterval: grid.interval,
+      warmup: grid.warmup,
+      horizon: grid.horizon,
+      minSamples: opts.minSamples,
+      tickers: opts.tickers.length,
+      anomalyReturn,
+    },
+    range: {
+      first: opts.sessions[0].date,
+      last: opts.sessions.at(-1)!.date,
+      sessions: opts.sessions.length,
+      earlyCloses: opts.sessions.filter((s) => s.bars < FULL_DAY_BARS).map((s) => s.date),
+    },
+    estimate: { formula, real },
+    totals: {
+      expected,
+      bars,
+      missingPct: pct(expected - bars, expected),
+      zeroVolumePct: pct(zero, bars),
+      jumps: all.reduce((a, t) => a + t.jumps, 0),
+      badPrices: all.reduce((a, t) => a + t.badPrices, 0),
+    },
+    tickers: all,
+    warnings,
+    elapsedMs: 0,
+  };
+  if (real < opts.minSamples) {
+    const s = suggestFixes({
+      days,
+      interval: grid.interval,
+      warmup: grid.warmup,
+      tickers: opts.tickers.length,
+      minSamples: opts.minSamples,
+      coverage: formula > 0 ? real / formula : 1,
+      moreTickers: opts.moreTickers,
+    });
+    report.ok = false;
+    report.suggestions = s;
+    report.error = insufficientMessage(real, opts.minSamples, s);
+  }
+  report.elapsedMs = Date.now() - t0;
+  return report;
+}
+
+/** Throws a DataError with the report's message when it is not ok. */
+export function assertPrecheck(report: PrecheckReport): void {
+  if (!report.ok) throw new DataError(report.error ?? 'precheck failed');
+}
+
+/** A plain-text table of the report: per ticker (worst first when long) and the estimates. */
+export function formatPrecheckTable(report: PrecheckReport, maxRows = 40): string {
+  const head = ['ticker', 'days', 'bars', 'expected', 'missing %', 'zero-vol %', 'jumps', 'bad', 'samples'];
+  let rows = report.tickers;
+  const long = rows.length > maxRows;
+  if (long) rows = [...rows].sort((a, b) => b.missingPct - a.missingPct || a.ticker.localeCompare(b.ticker)).slice(0, maxRows);
+  const cells = rows.map((t) => [
+    t.ticker,
+    String(t.days.length - t.emptyDays),
+    fmtInt(t.bars),
+    fmtInt(t.expected),
+    t.missingPct.toFixed(2),
+    t.zeroVolumePct.toFixed(2),
+    String(t.jumps),
+    String(t.badPrices),
+    fmtInt(t.samples),
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(w[i]) : v.padStart(w[i]))).join('  ');
+  const out: string[] = [];
+  const p = report.params;
+  out.push(
+    `Precheck: ${p.tickers} tickers × ${report.range.sessions} sessions (${report.range.first} … ${report.range.last}` +
+      `${report.range.earlyCloses.length ? `; early closes ${report.range.earlyCloses.join(', ')}` : ''})`,
+  );
+  out.push(line(head));
+  out.push(w.map((x) => '-'.repeat(x)).join('  '));
+  for (const c of cells) out.push(line(c));
+  if (long) out.push(`… ${report.tickers.length - rows.length} more tickers (showing the ${rows.length} with the most missing minutes)`);
+  const t = report.totals;
+  out.push(
+    `Bars: ${fmtInt(t.bars)} of ${fmtInt(t.expected)} (${t.missingPct.toFixed(2)}% missing, ${t.zeroVolumePct.toFixed(2)}% zero volume, ${t.jumps} jumps > ${(p.anomalyReturn * 100).toFixed(0)}%, ${t.badPrices} bad prices)`,
+  );
+  out.push(
+    `Samples: formula (${p.days} × 390 − ${p.warmup}) ÷ ${p.sampleInterval} × ${p.tickers} = ${fmtInt(report.estimate.formula)}; ` +
+      `after gaps (horizon ${p.horizon}) ${fmtInt(report.estimate.real)}; required ${fmtInt(p.minSamples)}`,
+  );
+  out.push(report.ok ? 'OK' : `FAIL: ${report.error}`);
+  return out.join('\n');
+}
