@@ -32,5 +32,5 @@ fi
 # Rebuild when any source file is newer than the build.
 if [ ! -f dist/cli.js ] || [ -n "$(find src tsconfig.json package.json -newer dist/cli.js -print -quit)" ]; then
   say "building TypeScript"
-  npx tsc -p tsconfig.json
+  bash src/setup/build.sh
 fi

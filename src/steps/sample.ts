@@ -23,27 +23,24 @@ export interface SampleArrays {
   S: number;
 }
 
-export function buildSamples(panel: Panel, values: Float32Array, F: number, avwapIndex: number, rows: Int32Array | number[], horizon: number): SampleArrays {
-  const { N, close, mask } = panel;
-  let S = 0;
-  for (const r of rows) for (let n = 0; n < N; n++) if (mask[r * N + n]) S++;
+/** Gathers features, labels and the baseline at the sample points (row, ticker column). */
+export function buildSamples(panel: Panel, values: Float32Array, F: number, avwapIndex: number, points: { rows: Int32Array; cols: Int32Array; count: number }, horizon: number): SampleArrays {
+  const { N, close } = panel;
+  const S = points.count;
   const X = new Float32Array(S * F);
   const y = new Float32Array(S);
   const time = new Float64Array(S);
   const ticker = new Int32Array(S);
   const baseline = new Float32Array(S);
-  let s = 0;
-  for (const r of rows) {
-    for (let n = 0; n < N; n++) {
-      if (!mask[r * N + n]) continue;
-      X.set(values.subarray((r * N + n) * F, (r * N + n + 1) * F), s * F);
-      const c0 = close[r * N + n];
-      y[s] = Math.log(close[(r + horizon) * N + n] / c0);
-      time[s] = panel.time[r];
-      ticker[s] = n;
-      baseline[s] = avwapIndex >= 0 ? c0 / values[(r * N + n) * F + avwapIndex] - 1 : NaN;
-      s++;
-    }
+  for (let s = 0; s < S; s++) {
+    const r = points.rows[s];
+    const n = points.cols[s];
+    X.set(values.subarray((r * N + n) * F, (r * N + n + 1) * F), s * F);
+    const c0 = close[r * N + n];
+    y[s] = Math.log(close[(r + horizon) * N + n] / c0);
+    time[s] = panel.time[r];
+    ticker[s] = n;
+    baseline[s] = avwapIndex >= 0 ? c0 / values[(r * N + n) * F + avwapIndex] - 1 : NaN;
   }
   return { X, y, time, ticker, baseline, S };
 }
@@ -64,8 +61,8 @@ export const sampleKind: StepKind = {
     const F = names.length;
     const avwapIndex = names.indexOf('AVWAP_SESSION');
     if (avwapIndex < 0) ctx.warn('AVWAP_SESSION is not among the indicators, so the AVWAP baseline rule has no signal; add it to indicators.names');
-    const rows = samplePoints(panel, { warmup: ctx.params.warmup, interval: ctx.params.sample_interval, horizon: ctx.params.horizon });
-    const s = buildSamples(panel, cube.data as Float32Array, F, avwapIndex, rows, ctx.params.horizon);
+    const points = samplePoints(panel, { warmup: ctx.params.warmup, interval: ctx.params.sample_interval, horizon: ctx.params.horizon });
+    const s = buildSamples(panel, cube.data as Float32Array, F, avwapIndex, points, ctx.params.horizon);
     return {
       tensors: {
         X: tensor(s.X, [s.S, F]),

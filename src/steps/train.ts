@@ -50,8 +50,7 @@ export const trainKind: StepKind = {
     const result = await trainModel(set, params, {
       signal: ctx.signal,
       onEpoch: (e) => {
-        ctx.progress(e.epoch / params.epochs, `epoch ${e.epoch}/${params.epochs} loss ${e.trainLoss.toFixed(4)} val ${e.valLoss.toFixed(4)}`);
-        ctx.info(`epoch ${e.epoch}/${params.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
+        ctx.progress(e.epoch / params.epochs, `epoch ${e.epoch}/${params.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
       },
     });
     const paths = checkpointPaths(ctx, ctx.key);
