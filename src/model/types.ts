@@ -37,7 +37,7 @@ export interface TrainParams {
   loss?: 'mse' | 'huber';
   /** Gradient-norm clip (global L2). Default 1. 0 disables. */
   gradClip?: number;
-  /** Run `collect()` every this many steps. Default 4. */
+  /** Run `collect()` at least every this many steps (and after any step slower than 150 ms). Default 4. */
   collectEvery?: number;
 }
 
