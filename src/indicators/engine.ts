@@ -1,0 +1,95 @@
+/**
+ * The chunked evaluation engine.
+ *
+ * Every kernel keeps one lane of state per ticker and walks time in row order (t outer, tickers
+ * inner and contiguous, Float64 accumulators). The engine drives all active kernels over the
+ * same chunk of rows [t0, t1) one after another, each writing its outputs into a small
+ * per-output scratch column (cache-resident), then interleaves the chunk into the [T, N, F]
+ * result. So the big output buffer is written once, sequentially, and no full-length column per
+ * output is ever materialised (only the few series that several kernels share).
+ */
+import type { Panel } from '../data/panel.js';
+
+export interface Ctx {
+  readonly panel: Panel;
+  readonly T: number;
+  readonly N: number;
+  readonly o: Float32Array;
+  readonly h: Float32Array;
+  readonly l: Float32Array;
+  readonly c: Float32Array;
+  readonly v: Float32Array;
+  /** Row of the first bar of the session containing row t, [T]. */
+  readonly sessStart: Int32Array;
+  /** Chunk scratch of output `name` (index (t - t0) * N + n), or null if not requested. */
+  col(name: string): Float32Array | null;
+  /** A shared full-length [T*N] Float64 series, allocated on first call (by its provider). */
+  series(name: string): Float64Array;
+}
+
+export interface KernelDef {
+  id: string;
+  /** Public outputs this kernel can write. */
+  outputs: readonly string[];
+  /** Shared series this kernel writes (always, when active). */
+  provides?: readonly string[];
+  /** Shared series this kernel reads (their providers run first, on the same chunk). */
+  needs?: readonly string[];
+  /** Sets up lane state; returns the per-chunk step. */
+  make(ctx: Ctx): (t0: number, t1: number) => void;
+}
+
+/** Rows per chunk: about 4K (t, n) cells, so F scratch columns stay in cache. */
+export function chunkRows(N: number): number {
+  return Math.max(8, Math.min(1024, Math.ceil(4096 / Math.max(1, N))));
+}
+
+export function run(
+  panel: Panel,
+  kernels: readonly KernelDef[],
+  names: readonly string[],
+  out: Float32Array,
+): void {
+  const { T, N } = panel;
+  const F = names.length;
+  const CH = chunkRows(N);
+  const fIndex = new Map(names.map((n, i) => [n, i]));
+  const scratch = names.map(() => new Float32Array(CH * N));
+  const seriesMap = new Map<string, Float64Array>();
+  const sessStart = new Int32Array(T);
+  for (let t = 0; t < T; t++) sessStart[t] = panel.sessions[panel.sessionOfRow[t]].start;
+  const ctx: Ctx = {
+    panel,
+    T,
+    N,
+    o: panel.open,
+    h: panel.high,
+    l: panel.low,
+    c: panel.close,
+    v: panel.volume,
+    sessStart,
+    col(name) {
+      const f = fIndex.get(name);
+      return f === undefined ? null : scratch[f];
+    },
+    series(name) {
+      let s = seriesMap.get(name);
+      if (!s) {
+        s = new Float64Array(T * N);
+        seriesMap.set(name, s);
+      }
+      return s;
+    },
+  };
+  const steps = kernels.map((k) => k.make(ctx));
+  for (let t0 = 0; t0 < T; t0 += CH) {
+    const t1 = Math.min(T, t0 + CH);
+    const cells = (t1 - t0) * N;
+    for (let f = 0; f < F; f++) scratch[f].fill(NaN, 0, cells);
+    for (const s of steps) s(t0, t1);
+    let p = t0 * N * F;
+    for (let i = 0; i < cells; i++) {
+      for (let f = 0; f < F; f++) out[p++] = scratch[f][i];
+    }
+  }
+}
