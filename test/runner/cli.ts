@@ -1,7 +1,11 @@
 /** Runs the real CLI (src/cli.ts through tsx) in a child process. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
+
+// tsx's loader by absolute URL, so the CLI can run from any working directory.
+const TSX = pathToFileURL(join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 export interface CliResult {
   code: number;
@@ -11,7 +15,7 @@ export interface CliResult {
 
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(PACKAGE_ROOT, 'src', 'cli.ts'), ...args], {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', TSX, join(PACKAGE_ROOT, 'src', 'cli.ts'), ...args], {
       cwd: opts.cwd ?? PACKAGE_ROOT,
       env: { ...process.env, CI: 'true', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
