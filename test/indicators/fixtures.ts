@@ -198,7 +198,13 @@ export function field(p: Panel, f: 'open' | 'high' | 'low' | 'close' | 'volume',
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const talib: any = require('talib');
+let talibMod: any;
+/** The talib binding, loaded on first use (tests that do not need it do not depend on its build). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function talib(): any {
+  talibMod ??= require('talib');
+  return talibMod;
+}
 
 /**
  * Runs a talib function on ticker n of the panel and returns its outputs aligned to rows
@@ -213,7 +219,7 @@ export function talibRun(
   to = p.T,
   inReal?: ArrayLike<number>,
 ): Record<string, Float64Array> {
-  const info = talib.explain(name);
+  const info = talib().explain(name);
   const args: Record<string, unknown> = { name, startIdx: 0, endIdx: to - from - 1, ...opt };
   for (const inp of info.inputs) {
     if (inp.type === 'price') {
@@ -221,7 +227,7 @@ export function talibRun(
     } else if (inp.name === 'inReal') args.inReal = inReal ? Array.from(inReal).slice(from, to) : field(p, 'close', n, from, to);
     else throw new Error(`talibRun: unsupported input ${inp.name}`);
   }
-  const r = talib.execute(args);
+  const r = talib().execute(args);
   if (r.error) throw new Error(`talib ${name}: ${r.error}`);
   const out: Record<string, Float64Array> = {};
   for (const [k, arr] of Object.entries(r.result as Record<string, (number | null)[]>)) {
