@@ -115,10 +115,10 @@ export class ArtifactCache {
   private constructor(dir: string, readonly inlineMaxBytes: number) {
     this.dir = dir;
     this.blobDir = join(dir, 'blobs');
-    this.db = new Database(join(dir, 'cache.sqlite'));
+    // Wait for other processes' locks (two runs on one cache) before anything else, WAL included.
+    this.db = new Database(join(dir, 'cache.sqlite'), { timeout: 60_000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 30000');
     this.db.exec(SCHEMA);
   }
 

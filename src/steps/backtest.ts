@@ -28,7 +28,9 @@ export const backtestKind: StepKind = {
   async run(ctx) {
     const [model] = inputs(ctx, 'train');
     const set = await gatherSamples(inputs(ctx, 'sample'));
-    const testStart = model.meta.split.valEnd as number;
+    // JSON turns an open-ended split (+Infinity) into null: both mean "no test samples".
+    const testStart = model.meta.split?.valEnd;
+    if (typeof testStart !== 'number' || !Number.isFinite(testStart)) throw new Error('the model was trained without a test split, so there is nothing out of sample to backtest; set train.test_fraction > 0');
     const rows: number[] = [];
     for (let i = 0; i < set.S; i++) if (set.time[i] >= testStart) rows.push(i);
     const idx = Int32Array.from(rows);
