@@ -104,3 +104,41 @@ describe('CLI errors', () => {
     expect(JSON.parse(after.stdout).nodes.map((n: any) => n.state)).toEqual(['hit', 'hit', 'hit', 'hit', 'hit', 'hit']);
   });
 });
+
+describe('interrupts', () => {
+  it('SIGINT stops promptly with exit 130, records the run as interrupted and leaves no partial entry', async () => {
+    const { spawn } = await import('node:child_process');
+    const { pathToFileURL } = await import('node:url');
+    const dir = tempDir();
+    const cacheDir = join(dir, 'cache');
+    const tsx = pathToFileURL(join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    const child = spawn(process.execPath, ['--expose-gc', '--import', tsx, join(PACKAGE_ROOT, 'src', 'cli.ts'), '--cache-dir', cacheDir, '--models-dir', join(dir, 'models'), 'run', QUICKSTART, '--json', '--epochs', '500'], {
+      cwd: PACKAGE_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+    });
+    let out = '';
+    const sent = new Promise<number>((resolve) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        // Interrupt once training is under way.
+        if (out.includes('"epoch 1/500')) {
+          child.kill('SIGINT');
+          resolve(performance.now());
+        }
+      });
+    });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    const sentAt = await sent;
+    expect(code).toBe(130);
+    expect(performance.now() - sentAt).toBeLessThan(30_000);
+    const cache = ArtifactCache.open(cacheDir);
+    const steps = cache.list().map((r) => r.step).sort();
+    expect(steps).toEqual(['bars', 'indicators', 'precheck', 'samples']); // train never stored
+    expect(cache.verify().corrupt).toEqual([]);
+    const [run] = new RunStore(cache.db).list();
+    expect(run.status).toBe('interrupted');
+    cache.close();
+    expect(existsSync(join(dir, 'models'))).toBe(false); // no checkpoint, not even a partial one
+  });
+});
