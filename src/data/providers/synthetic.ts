@@ -31,7 +31,7 @@ import { dayNumber, weekday, FULL_DAY_BARS } from '../calendar.js';
 import { Rng, hashString, mix, unit } from '../random.js';
 
 /** Bump when the generated bars change, so cached artifacts stop matching. */
-export const SYNTHETIC_VERSION = 1;
+export const SYNTHETIC_VERSION = 2;
 export const DEFAULT_SEED = 7;
 
 const EPOCH_DAY = dayNumber('1999-01-01');
@@ -98,7 +98,7 @@ export function tickerProfile(ticker: string): TickerProfile {
     adv: Math.exp(lerp(Math.log(1.5e5), Math.log(6e7), liquidity)),
     sigmaD,
     beta: indexLike ? 1 : lerp(0.5, 1.7, u(4)),
-    missProb: 0.0005 + 0.14 * (1 - liquidity) ** 4,
+    missProb: 0.0003 + 0.06 * (1 - liquidity) ** 6,
     flatProb: 0.001 + 0.01 * (1 - liquidity) ** 2,
     blockLen: 4 + Math.floor(u(5) * 8),
     blockPhase: Math.floor(u(6) * 11),
