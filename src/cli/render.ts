@@ -2,7 +2,6 @@
  * Turns run events into what a person (or a program) reads: a bar per running step on a TTY,
  * plain timestamped lines otherwise, JSON lines with --json.
  */
-import cliProgress from 'cli-progress';
 import type { Reporter, RunEvent } from '../dag/events.js';
 import { shortKey } from '../cache/key.js';
 
@@ -72,54 +71,75 @@ export function plainReporter(write: (s: string) => void = (s) => process.stderr
   };
 }
 
-/** One bar per step, counting its nodes done; log lines print above the bars. */
-export function ttyReporter(): Reporter {
+/**
+ * One bar per step (nodes done of its total) kept at the bottom of the terminal; log lines
+ * scroll above them. Redraws in place with ANSI cursor moves, at most ~12 times a second.
+ */
+export function ttyReporter(out: NodeJS.WriteStream = process.stderr): Reporter {
   const t0 = performance.now();
-  const multi = new cliProgress.MultiBar(
-    { format: ' {step} |{bar}| {value}/{total} {note}', hideCursor: true, clearOnComplete: false, stopOnComplete: false, barsize: 24, autopadding: true, stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
-  const bars = new Map<string, cliProgress.SingleBar>();
-  const done = new Map<string, number>();
-  const totals = new Map<string, number>();
-  const width = { n: 8 };
-  const ensure = (step: string) => {
-    let b = bars.get(step);
-    if (!b) {
-      b = multi.create(totals.get(step) ?? 1, 0, { step: step.padEnd(width.n), note: '' });
-      bars.set(step, b);
-    }
-    return b;
+  const steps: { name: string; total: number; done: number; note: string }[] = [];
+  const pending: string[] = [];
+  let drawn = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const cols = () => Math.max(40, (out.columns ?? 100) - 1);
+  const fit = (s: string, width: number) => (s.length > width ? `${s.slice(0, Math.max(0, width - 1))}…` : s);
+  const barLine = (s: (typeof steps)[number], nameWidth: number) => {
+    const width = 20;
+    const filled = Math.round((width * s.done) / Math.max(1, s.total));
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+    return fit(` ${s.name.padEnd(nameWidth)} |${bar}| ${s.done}/${s.total} ${s.note}`, cols());
+  };
+  const draw = () => {
+    timer = undefined;
+    let buf = drawn > 0 ? `\x1b[${drawn}A` : '';
+    for (const l of pending.splice(0)) buf += `\x1b[2K${fit(l, cols())}\n`;
+    const nameWidth = Math.max(0, ...steps.map((s) => s.name.length));
+    for (const s of steps) buf += `\x1b[2K${barLine(s, nameWidth)}\n`;
+    drawn = steps.length;
+    out.write(buf);
+  };
+  const schedule = (now = false) => {
+    if (now) {
+      if (timer) clearTimeout(timer);
+      draw();
+    } else timer ??= setTimeout(draw, 80);
+  };
+  const step = (name: string) => steps.find((s) => s.name === name);
+  const log = (line: string | undefined) => {
+    if (!line) return;
+    pending.push(...line.split('\n'));
+    schedule(true);
   };
   return (e) => {
     switch (e.type) {
       case 'run-start':
-        for (const s of e.steps) totals.set(s.name, s.nodes);
-        width.n = Math.max(...e.steps.map((s) => s.name.length));
-        multi.log(`${plainLine(e, t0)}\n`);
+        steps.push(...e.steps.map((s) => ({ name: s.name, total: s.nodes, done: 0, note: 'waiting' })));
+        log(plainLine(e, t0));
         break;
       case 'node-start':
-        ensure(e.step).update({ note: 'running' });
+        step(e.step)!.note = 'running';
+        schedule();
         break;
       case 'node-progress':
-        ensure(e.step).update({ note: e.note ?? `${Math.round(e.fraction * 100)}%` });
+        step(e.step)!.note = e.note ?? `${Math.round(e.fraction * 100)}%`;
+        schedule();
         break;
       case 'node-end':
       case 'node-fail':
       case 'node-skip': {
-        const n = (done.get(e.step) ?? 0) + 1;
-        done.set(e.step, n);
-        const note = e.type === 'node-end' ? (e.status === 'hit' ? 'cached' : 'done') : e.type === 'node-fail' ? 'FAILED' : 'skipped';
-        ensure(e.step).update(n, { note });
-        if (e.type !== 'node-end') multi.log(`${plainLine(e, t0)}\n`);
+        const s = step(e.step)!;
+        s.done++;
+        s.note = e.type === 'node-end' ? (e.status === 'hit' ? 'cached' : 'done') : e.type === 'node-fail' ? 'FAILED' : 'skipped';
+        if (e.type !== 'node-end') log(plainLine(e, t0));
+        else schedule();
         break;
       }
       case 'warn':
       case 'info':
-        multi.log(`${plainLine(e, t0)}\n`);
+        log(plainLine(e, t0));
         break;
       case 'run-end':
-        multi.stop();
+        schedule(true);
         process.stdout.write(summaryLines(e).join('\n') + '\n');
         break;
     }
