@@ -117,6 +117,11 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
   for (const arg of opts.set ?? []) overrides.push(parseSetArg(arg, Object.keys(stepsRaw)));
   for (const o of overrides) applyOverride(obj, o);
 
+  // ajv applies a kind's param defaults inside `allOf/then`, which it evaluates before the
+  // `params: {}` default exists: create the empty maps first so every default lands.
+  if (obj.data === undefined) obj.data = {};
+  for (const step of Object.values(stepsRaw)) if (step && typeof step === 'object' && !Array.isArray(step) && step.params === undefined) step.params = {};
+
   const locate = makeLocator(doc, lines, file, overrides);
   for (const pr of validateSpecDocument(obj)) {
     diagnostics.push({ message: pr.message, hint: pr.hint, location: locate(pr.path, pr.atKey) });

@@ -122,3 +122,20 @@ steps:
     }
   });
 });
+
+describe('defaults of step kinds', () => {
+  it('apply when a step has no params block at all', () => {
+    const s = specFrom(`name: t
+universe: {tickers: [A]}
+steps:
+  bars: {kind: fetch}
+  ind: {kind: indicators, inputs: [bars]}
+  samples: {kind: sample, inputs: [ind, bars]}
+  model: {kind: train, inputs: [samples]}
+  bt: {kind: backtest, inputs: [model, samples]}
+`);
+    expect(s.steps.find((x) => x.name === 'model')!.params).toEqual({ model: 'indicator-transformer', preset: 'small', batch_size: 256, learning_rate: 0.001, val_fraction: 0.15, test_fraction: 0.2 });
+    expect(s.steps.find((x) => x.name === 'bt')!.params).toEqual({ threshold: 0, cost_bps: 1, baseline_rule: 'avwap-trend' });
+    expect(s.data).toMatchObject({ provider: 'synthetic' });
+  });
+});
