@@ -180,9 +180,11 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   const process = async (node: PlanNode) => {
     if (signal.aborted) return;
     const t0 = performance.now();
-    const key = keyForNode(node, contentIds, env, plan);
-    report({ type: 'node-start', node: node.id, step: node.step.name, batch: node.batch?.index, key });
+    let key = '';
     try {
+      // Inside the try: computing a key may build the provider, which can fail on bad settings.
+      key = keyForNode(node, contentIds, env, plan);
+      report({ type: 'node-start', node: node.id, step: node.step.name, batch: node.batch?.index, key });
       const record = cache.lookup(key);
       const forced = opts.refresh?.has(node.step.name) || node.kind.alwaysRun?.({ spec: plan.spec, step: node.step, params: node.params, batch: node.batch, env });
       if (record && !forced) {
@@ -210,12 +212,12 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     } catch (e) {
       const ms = performance.now() - t0;
       if (signal.aborted || isAbortError(e)) {
-        results.set(node.id, { id: node.id, step: node.step.name, batch: node.batch?.index, status: 'cancelled', key, ms });
+        results.set(node.id, { id: node.id, step: node.step.name, batch: node.batch?.index, status: 'cancelled', key: key || undefined, ms });
         return;
       }
       const err = e as Error & { hint?: string };
       const message = `${describeNode(node)} failed: ${err.message}`;
-      results.set(node.id, { id: node.id, step: node.step.name, batch: node.batch?.index, status: 'failed', key, ms, error: message });
+      results.set(node.id, { id: node.id, step: node.step.name, batch: node.batch?.index, status: 'failed', key: key || undefined, ms, error: message });
       report({ type: 'node-fail', node: node.id, step: node.step.name, batch: node.batch?.index, tickers: node.batch?.tickers, error: message, hint: err.hint });
       release(node);
       skipDependents(node, `its input ${node.id} failed`);
