@@ -5,12 +5,8 @@
 import { runBacktest } from '../backtest/index.js';
 import { predict } from '../model/index.js';
 import { tensor } from '../tensor/tensor.js';
-import type { InputArtifact, StepContext, StepKind } from './kind.js';
+import { inputOfKind, inputsOfKind, type StepKind } from './kind.js';
 import { gatherSamples } from './samples-input.js';
-
-function inputs(ctx: StepContext, kind: string): InputArtifact[] {
-  return Object.values(ctx.inputs).flatMap((a) => (Array.isArray(a) ? a : [a])).filter((a) => a.kind === kind);
-}
 
 function pick<T extends Float32Array | Float64Array | Int32Array>(src: T, idx: Int32Array, width = 1): T {
   const out = new (src.constructor as any)(idx.length * width) as T;
@@ -26,8 +22,8 @@ export const backtestKind: StepKind = {
   sharedParams: [],
   inputs: { required: ['train', 'sample'] },
   async run(ctx) {
-    const [model] = inputs(ctx, 'train');
-    const set = await gatherSamples(inputs(ctx, 'sample'));
+    const model = inputOfKind(ctx.inputs, 'train');
+    const set = await gatherSamples(inputsOfKind(ctx.inputs, 'sample'));
     // JSON turns an open-ended split (+Infinity) into null: both mean "no test samples".
     const testStart = model.meta.split?.valEnd;
     if (typeof testStart !== 'number' || !Number.isFinite(testStart)) throw new Error('the model was trained without a test split, so there is nothing out of sample to backtest; set train.test_fraction > 0');

@@ -95,3 +95,17 @@ export interface KeyContext {
   batch?: BatchInfo;
   env: RunEnvironment;
 }
+
+/** The inputs of a kind, flattened over batches (in batch order). */
+export function inputsOfKind(inputs: StepContext['inputs'], kind: StepKindName): InputArtifact[] {
+  return Object.values(inputs)
+    .flatMap((a) => (Array.isArray(a) ? a : [a]))
+    .filter((a) => a.kind === kind);
+}
+
+/** The single input of a kind (the planner guarantees required inputs exist). */
+export function inputOfKind(inputs: StepContext['inputs'], kind: StepKindName): InputArtifact {
+  const [first] = inputsOfKind(inputs, kind);
+  if (!first) throw new Error(`no ${kind} input`);
+  return first;
+}

@@ -7,12 +7,8 @@
 import { samplePoints } from '../data/precheck.js';
 import type { Panel } from '../data/panel.js';
 import { tensor } from '../tensor/tensor.js';
-import type { InputArtifact, StepKind } from './kind.js';
+import { inputOfKind, type StepKind } from './kind.js';
 import { panelFromTensors } from './panel-artifact.js';
-
-function inputOfKind(inputs: Record<string, InputArtifact | InputArtifact[]>, kind: string): InputArtifact {
-  return Object.values(inputs).find((a) => !Array.isArray(a) && a.kind === kind) as InputArtifact;
-}
 
 export interface SampleArrays {
   X: Float32Array;

@@ -2,12 +2,8 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { saveCheckpoint, trainModel, type TrainParams } from '../model/index.js';
-import type { StepContext, StepKind, InputArtifact } from './kind.js';
+import { inputsOfKind, type InputArtifact, type StepContext, type StepKind } from './kind.js';
 import { gatherSamples } from './samples-input.js';
-
-function sampleInputs(ctx: StepContext): InputArtifact[] {
-  return Object.values(ctx.inputs).flatMap((a) => (Array.isArray(a) ? a : [a])).filter((a) => a.kind === 'sample');
-}
 
 export function checkpointPaths(ctx: StepContext, key: string): { keyed: string; latest: string } {
   const dir = ctx.env.modelsDir;
@@ -44,7 +40,7 @@ export const trainKind: StepKind = {
     publishLatest(paths);
   },
   async run(ctx) {
-    const set = await gatherSamples(sampleInputs(ctx));
+    const set = await gatherSamples(inputsOfKind(ctx.inputs, 'sample'));
     const params = trainParams(ctx);
     ctx.info(`training ${params.model} (${params.preset}) on ${set.S.toLocaleString('en-US')} samples × ${set.F} indicators, ${params.epochs} epochs`);
     const result = await trainModel(set, params, {
