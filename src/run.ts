@@ -87,7 +87,11 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
     runId,
     spec: spec.path,
     nodes: plan.nodes.size,
-    steps: plan.stepOrder.map((name) => ({ name, kind: plan.nodes.get(plan.order.find((id) => plan.nodes.get(id)!.step.name === name)!)!.kind.name, nodes: [...plan.nodes.values()].filter((n) => n.step.name === name).length })),
+    steps: plan.stepOrder.map((name) => ({
+      name,
+      kind: spec.steps.find((s) => s.name === name)!.kind,
+      nodes: [...plan.nodes.values()].filter((n) => n.step.name === name).length,
+    })),
     batches: plan.batches.length,
     tickers: spec.universe.tickers.length,
   });

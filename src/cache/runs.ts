@@ -78,11 +78,12 @@ export class RunStore {
     return rows.map((row) => ({ ...this.toRecord(row), hits: row.n_hits, nodes: row.n_nodes }));
   }
 
-  /** A run by id or unique id prefix. */
+  /** A run by id or unique id prefix (undefined when none or several match). */
   get(idOrPrefix: string): RunRecord | undefined {
-    const rows = this.db.prepare('SELECT * FROM runs WHERE id LIKE ? ORDER BY started_at DESC LIMIT 2').all(`${idOrPrefix}%`) as any[];
-    if (rows.length !== 1) return rows.length > 1 && rows[0].id === idOrPrefix ? this.withNodes(rows[0]) : rows.length === 1 ? this.withNodes(rows[0]) : undefined;
-    return this.withNodes(rows[0]);
+    const exact = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(idOrPrefix);
+    if (exact) return this.withNodes(exact);
+    const rows = this.db.prepare('SELECT * FROM runs WHERE id LIKE ? LIMIT 2').all(`${idOrPrefix}%`) as any[];
+    return rows.length === 1 ? this.withNodes(rows[0]) : undefined;
   }
 
   private withNodes(row: any): RunRecord {

@@ -110,7 +110,11 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       if (inMemory) return inMemory;
       try {
         const loaded = cache.load(key);
-        if (loaded) return loaded.tensors;
+        if (loaded) {
+          // Several dependents still to read it (fetch feeds indicators and sample): keep it once.
+          if ((pendingDependents.get(node.id) ?? 0) > 1) held.set(node.id, loaded.tensors);
+          return loaded.tensors;
+        }
         report({ type: 'warn', node: node.id, message: `cache entry ${key.slice(0, 12)} of ${node.id} disappeared; recomputing it` });
       } catch (e) {
         if (!(e instanceof CorruptEntryError)) throw e;
@@ -164,6 +168,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       const d = plan.nodes.get(id)!;
       results.set(id, { id, step: d.step.name, batch: d.batch?.index, status: 'skipped', ms: 0, error: reason });
       report({ type: 'node-skip', node: id, step: d.step.name, reason });
+      release(d); // its other inputs need not stay in memory for it
       skipDependents(d, reason);
     }
   };
