@@ -139,3 +139,21 @@ steps:
     expect(s.data).toMatchObject({ provider: 'synthetic' });
   });
 });
+
+describe('shipped pipelines', () => {
+  it('every pipelines/*.yaml validates and plans', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { PACKAGE_ROOT } = await import('../../src/util/paths.js');
+    const { planFor } = await import('../../src/run.js');
+    const dir = join(PACKAGE_ROOT, 'pipelines');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files).toEqual(expect.arrayContaining(['quickstart.yaml', 'curated.yaml', 'all-tickers.yaml']));
+    for (const f of files) {
+      const spec = loadSpec(join(dir, f));
+      expect(planFor(spec).nodes.size).toBeGreaterThan(0);
+    }
+    expect(loadSpec(join(dir, 'curated.yaml')).universe.tickers).toHaveLength(32);
+    expect(loadSpec(join(dir, 'all-tickers.yaml')).universe.tickers).toHaveLength(655);
+    expect(loadSpec(join(dir, 'all-tickers.yaml'), { flags: { maxTickers: 50 } }).universe.tickers).toHaveLength(50);
+  });
+});
