@@ -60,7 +60,11 @@ program
   .version(PACKAGE_VERSION)
   .addOption(new Option('--cache-dir <dir>', 'cache folder (SQLite + blobs)').env('MLX_INTRADAY_CACHE').default('cache'))
   .addOption(new Option('--models-dir <dir>', 'folder for model checkpoints').env('MLX_INTRADAY_MODELS').default('models'))
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage mistakes (unknown command or option, missing argument) exit 2 like spec errors.
+  .exitOverride((err) => {
+    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
+  });
 
 const globals = () => program.opts() as { cacheDir: string; modelsDir: string };
 

@@ -81,6 +81,16 @@ describe('CLI errors', () => {
     expect(c.stderr).toContain('--cache-dir');
   });
 
+  it('exits 2 on usage mistakes: unknown command, bad flag value, unknown --refresh step', async () => {
+    expect((await runCli(['bogus'])).code).toBe(2);
+    const days = await runCli(['validate', QUICKSTART, '--days', 'x']);
+    expect(days.code).toBe(2);
+    expect(days.stderr).toContain('--days takes a positive whole number, got "x"');
+    const refresh = await runCli(['run', QUICKSTART, '--refresh', 'barz', '--cache-dir', join(tempDir(), 'c')]);
+    expect(refresh.code).toBe(2);
+    expect(refresh.stderr).toContain('no step named `barz`');
+  });
+
   it('exits 2 with a fix when the cache database is corrupt', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'cache.sqlite'), 'this is not a database, just some bytes that are long enough to look like a header..........');
