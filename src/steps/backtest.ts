@@ -14,9 +14,30 @@ function pick<T extends Float32Array | Float64Array | Int32Array>(src: T, idx: I
   return out;
 }
 
+/**
+ * Sample indices of the test split. With a holding period, keeps only sample times at least
+ * that far apart (the first of each session, then every horizon): a position is closed before
+ * the next opens, so periods do not overlap and the Sharpe ratio is not inflated by counting
+ * the same minutes several times.
+ */
+export function testRows(time: Float64Array, testStart: number, holdMinutes: number): Int32Array {
+  const times = [...new Set(Array.from(time).filter((t) => t >= testStart))].sort((a, b) => a - b);
+  const kept = new Set<number>();
+  let last = -Infinity;
+  for (const t of times) {
+    if (t >= last + holdMinutes * 60_000) {
+      kept.add(t);
+      last = t;
+    }
+  }
+  const rows: number[] = [];
+  for (let i = 0; i < time.length; i++) if (kept.has(time[i])) rows.push(i);
+  return Int32Array.from(rows);
+}
+
 export const backtestKind: StepKind = {
   name: 'backtest',
-  version: 1,
+  version: 2,
   perBatch: false,
   contentIdMode: 'key',
   sharedParams: [],
@@ -27,9 +48,7 @@ export const backtestKind: StepKind = {
     // JSON turns an open-ended split (+Infinity) into null: both mean "no test samples".
     const testStart = model.meta.split?.valEnd;
     if (typeof testStart !== 'number' || !Number.isFinite(testStart)) throw new Error('the model was trained without a test split, so there is nothing out of sample to backtest; set train.test_fraction > 0');
-    const rows: number[] = [];
-    for (let i = 0; i < set.S; i++) if (set.time[i] >= testStart) rows.push(i);
-    const idx = Int32Array.from(rows);
+    const idx = testRows(set.time, testStart, ctx.params.overlapping ? 0 : set.horizonMinutes);
     if (idx.length === 0) throw new Error('the test split holds no samples; use more days or a larger test_fraction');
     const X = pick(set.X, idx, set.F);
     const trained = { weights: await model.tensors(), config: model.meta.config, scaler: model.meta.scaler };
@@ -53,7 +72,7 @@ export const backtestKind: StepKind = {
         equity_model: tensor(result.equity.model, [result.equity.model.length]),
         equity_baseline: tensor(result.equity.baseline, [result.equity.baseline.length]),
       },
-      meta: { model: result.model, baseline: result.baseline, buyHold: result.buyHold, testSamples: idx.length, testStart },
+      meta: { model: result.model, baseline: result.baseline, buyHold: result.buyHold, testSamples: idx.length, testStart, annualization: result.annualization, overlap: result.overlap },
       metrics: {
         model_sharpe: m.sharpe,
         model_return: m.totalReturn,
