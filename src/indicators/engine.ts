@@ -44,13 +44,25 @@ export function chunkRows(N: number): number {
   return Math.max(8, Math.min(1024, Math.ceil(4096 / Math.max(1, N))));
 }
 
+/**
+ * Where the panel's columns go in `out`: ticker n of the panel is column nOffset + n of an
+ * output with nTotal columns (index ((t * nTotal) + nOffset + n) * F + f). Default: the whole
+ * output (0, N). Lets several threads fill disjoint ticker slices of one shared buffer.
+ */
+export interface OutLayout {
+  nOffset: number;
+  nTotal: number;
+}
+
 export function run(
   panel: Panel,
   kernels: readonly KernelDef[],
   names: readonly string[],
   out: Float32Array,
+  layout: OutLayout = { nOffset: 0, nTotal: panel.N },
 ): void {
   const { T, N } = panel;
+  const { nOffset, nTotal } = layout;
   const F = names.length;
   const CH = chunkRows(N);
   const fIndex = new Map(names.map((n, i) => [n, i]));
@@ -90,17 +102,18 @@ export function run(
     const cells = (t1 - t0) * N;
     SC.fill(NaN);
     for (const s of steps) s(t0, t1);
-    interleave(SC, CAP, F, cells, out, t0 * N * F);
+    if (nTotal === N) interleave(SC, CAP, F, 0, cells, out, t0 * N * F);
+    else for (let t = t0; t < t1; t++) interleave(SC, CAP, F, (t - t0) * N, (t - t0 + 1) * N, out, (t * nTotal + nOffset) * F);
   }
 }
 
-/** out[base + i * F + f] = SC[f * CAP + i] for i < cells, in blocks of 16 cells (cache-friendly both ways). */
-function interleave(SC: Float32Array, CAP: number, F: number, cells: number, out: Float32Array, base: number): void {
-  for (let i0 = 0; i0 < cells; i0 += 16) {
-    const i1 = Math.min(cells, i0 + 16);
+/** out[base + (i - from) * F + f] = SC[f * CAP + i] for from ≤ i < to, in blocks of 16 cells (cache-friendly both ways). */
+function interleave(SC: Float32Array, CAP: number, F: number, from: number, to: number, out: Float32Array, base: number): void {
+  for (let i0 = from; i0 < to; i0 += 16) {
+    const i1 = Math.min(to, i0 + 16);
     for (let f = 0; f < F; f++) {
       const src = f * CAP;
-      let p = base + i0 * F + f;
+      let p = base + (i0 - from) * F + f;
       for (let i = i0; i < i1; i++, p += F) out[p] = SC[src + i];
     }
   }

@@ -16,7 +16,8 @@ import { VOLUME_KERNELS } from './kernels/volume.js';
 import { NAME_INDEX, REGISTRY } from './registry.js';
 import type { ComputeOptions, IndicatorInfo, IndicatorResult } from './types.js';
 
-export type { ComputeOptions, IndicatorGroup, IndicatorInfo, IndicatorResult, WarmupRule } from './types.js';
+export type { ComputeOptions, IndicatorGroup, IndicatorInfo, IndicatorResult, ParallelOptions, WarmupRule } from './types.js';
+export { computeIndicatorsParallel, shutdownIndicatorWorkers } from './parallel.js';
 
 /**
  * Bump whenever the set, the order, or any formula/convention changes: the runner puts it in
@@ -95,7 +96,7 @@ export function resolveIndicatorNames(names?: readonly string[]): string[] {
   return INDICATOR_NAMES.filter((n) => set.has(n));
 }
 
-function checkPanel(p: Panel): void {
+export function checkPanel(p: Panel): void {
   const size = p.T * p.N;
   for (const f of ['open', 'high', 'low', 'close', 'volume', 'mask'] as const) {
     if (p[f].length !== size) throw new Error(`indicators: panel.${f} has ${p[f].length} values, expected T*N = ${size}`);
@@ -112,15 +113,20 @@ export function computeIndicators(panel: Panel, opts: ComputeOptions = {}): Indi
   const names = resolveIndicatorNames(opts.names);
   const { T, N } = panel;
   const F = names.length;
+  const nOffset = opts.nOffset ?? 0;
+  const nTotal = opts.nTotal ?? N;
+  if (!Number.isInteger(nOffset) || !Number.isInteger(nTotal) || nOffset < 0 || nOffset + N > nTotal)
+    throw new Error(`indicators: columns ${nOffset}..${nOffset + N - 1} do not fit in nTotal = ${nTotal}`);
+  if (nTotal !== N && !opts.out) throw new Error('indicators: opts.nOffset/nTotal need opts.out');
   let values = opts.out;
   if (values) {
-    if (values.length !== T * N * F) throw new Error(`indicators: opts.out has ${values.length} values, expected T*N*F = ${T * N * F}`);
+    if (values.length !== T * nTotal * F) throw new Error(`indicators: opts.out has ${values.length} values, expected T*N*F = ${T * nTotal * F}`);
   } else values = new Float32Array(T * N * F);
   const active = new Set<KernelDef>(names.map((n) => KERNEL_OF.get(n)!));
   const needed = new Set<string>();
   for (const k of active) for (const s of k.needs ?? []) needed.add(s);
   for (const k of KERNELS) if (k.provides?.some((s) => needed.has(s))) active.add(k);
   const ordered = KERNELS.filter((k) => active.has(k));
-  if (T > 0 && N > 0 && F > 0) run(panel, ordered, names, values);
-  return { values, names, T, N, F };
+  if (T > 0 && N > 0 && F > 0) run(panel, ordered, names, values, { nOffset, nTotal });
+  return { values, names, T, N: nTotal, F };
 }

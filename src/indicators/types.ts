@@ -42,4 +42,23 @@ export interface ComputeOptions {
    * fresh-page faults on every call). Its previous content is overwritten.
    */
   out?: Float32Array;
+  /**
+   * Write the panel's tickers as columns nOffset .. nOffset + N − 1 of an output with nTotal
+   * columns: values[((t * nTotal) + nOffset + n) * F + f] (opts.out is then required and has
+   * T * nTotal * F values; the other columns are left untouched). Used to let several threads
+   * fill ticker slices of one shared buffer. Default: 0 and N.
+   */
+  nOffset?: number;
+  nTotal?: number;
+}
+
+export interface ParallelOptions extends ComputeOptions {
+  /**
+   * Threads to split the tickers over (the calling thread computes one slice, worker threads the
+   * others). Default: os.availableParallelism(). 1 (or a panel too small to pay for it) computes
+   * synchronously on the calling thread.
+   */
+  threads?: number;
+  /** Panels with fewer T·N cells per thread than this are computed synchronously. Default 50,000. */
+  minCellsPerThread?: number;
 }

@@ -1,5 +1,5 @@
 /** indicators: the [T, N, F] indicator cube of one batch. */
-import { computeIndicators, INDICATORS_VERSION } from '../indicators/index.js';
+import { computeIndicatorsParallel, INDICATORS_VERSION } from '../indicators/index.js';
 import { tensor } from '../tensor/tensor.js';
 import type { InputArtifact, StepKind } from './kind.js';
 import { panelFromTensors } from './panel-artifact.js';
@@ -16,7 +16,8 @@ export const indicatorsKind: StepKind = {
   async run(ctx) {
     const bars = Object.values(ctx.inputs).find((a) => !Array.isArray(a) && a.kind === 'fetch') as InputArtifact;
     const panel = panelFromTensors(await bars.tensors(), bars.meta as any);
-    const out = computeIndicators(panel, { names: ctx.params.names });
+    // tickers split over worker threads (bit-identical to computeIndicators; small batches stay synchronous)
+    const out = await computeIndicatorsParallel(panel, { names: ctx.params.names });
     let nan = 0;
     for (let i = 0; i < out.values.length; i++) if (out.values[i] !== out.values[i]) nan++;
     return {
