@@ -69,14 +69,16 @@ export function run(
   const CAP = CH * N;
   const SC = new Float32Array(F * CAP);
   const ctx = makeCtx(panel, names, SC, CAP);
+  const SCw = new Uint32Array(SC.buffer, SC.byteOffset, SC.length);
+  const outW = new Uint32Array(out.buffer, out.byteOffset, out.length);
   const steps = kernels.map((k) => k.make(ctx));
   for (let t0 = 0; t0 < T; t0 += CH) {
     const t1 = Math.min(T, t0 + CH);
     const cells = (t1 - t0) * N;
     SC.fill(NaN);
     for (const s of steps) s(t0, t1);
-    if (nTotal === N) interleave(SC, CAP, F, 0, cells, out, t0 * N * F);
-    else for (let t = t0; t < t1; t++) interleave(SC, CAP, F, (t - t0) * N, (t - t0 + 1) * N, out, (t * nTotal + nOffset) * F);
+    if (nTotal === N) interleave(SCw, CAP, F, 0, cells, outW, t0 * N * F);
+    else for (let t = t0; t < t1; t++) interleave(SCw, CAP, F, (t - t0) * N, (t - t0 + 1) * N, outW, (t * nTotal + nOffset) * F);
   }
   keepOptimizedCode(kernels);
 }
@@ -154,14 +156,35 @@ function keepOptimizedCode(kernels: readonly KernelDef[]): void {
   }
 }
 
-/** out[base + (i - from) * F + f] = SC[f * CAP + i] for from ≤ i < to, in blocks of 16 cells (cache-friendly both ways). */
-function interleave(SC: Float32Array, CAP: number, F: number, from: number, to: number, out: Float32Array, base: number): void {
+/**
+ * out[base + (i - from) * F + f] = SC[f * CAP + i] for from ≤ i < to: blocks of 16 cells, 8
+ * features at a time (8 independent load/store streams), copied as raw 32-bit words (so NaN
+ * payloads and every bit are kept). Measured 70 ms vs 118 ms for one feature at a time on
+ * 780K cells × 111.
+ */
+function interleave(SC: Uint32Array, CAP: number, F: number, from: number, to: number, out: Uint32Array, base: number): void {
+  const F8 = F - (F % 8);
   for (let i0 = from; i0 < to; i0 += 16) {
-    const i1 = Math.min(to, i0 + 16);
-    for (let f = 0; f < F; f++) {
-      const src = f * CAP;
-      let p = base + (i0 - from) * F + f;
-      for (let i = i0; i < i1; i++, p += F) out[p] = SC[src + i];
+    const n = Math.min(to, i0 + 16) - i0;
+    const pb = base + (i0 - from) * F;
+    for (let f = 0; f < F8; f += 8) {
+      const s0 = f * CAP + i0, s1 = s0 + CAP, s2 = s1 + CAP, s3 = s2 + CAP, s4 = s3 + CAP, s5 = s4 + CAP, s6 = s5 + CAP, s7 = s6 + CAP;
+      let p = pb + f;
+      for (let k = 0; k < n; k++, p += F) {
+        out[p] = SC[s0 + k];
+        out[p + 1] = SC[s1 + k];
+        out[p + 2] = SC[s2 + k];
+        out[p + 3] = SC[s3 + k];
+        out[p + 4] = SC[s4 + k];
+        out[p + 5] = SC[s5 + k];
+        out[p + 6] = SC[s6 + k];
+        out[p + 7] = SC[s7 + k];
+      }
+    }
+    for (let f = F8; f < F; f++) {
+      const src = f * CAP + i0;
+      let p = pb + f;
+      for (let k = 0; k < n; k++, p += F) out[p] = SC[src + k];
     }
   }
 }
