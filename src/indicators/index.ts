@@ -9,7 +9,7 @@ import type { Panel } from '../data/panel.js';
 import { run, type KernelDef } from './engine.js';
 import { AVWAP_KERNELS } from './kernels/avwap.js';
 import { MOMENTUM_KERNELS } from './kernels/momentum.js';
-import { PRICE_KERNELS } from './kernels/price.js';
+import { logReturn, PRICE_KERNELS } from './kernels/price.js';
 import { TREND_KERNELS } from './kernels/trend.js';
 import { VOLATILITY_KERNELS } from './kernels/volatility.js';
 import { VOLUME_KERNELS } from './kernels/volume.js';
@@ -30,6 +30,7 @@ export const INDICATOR_NAMES: readonly string[] = Object.freeze(REGISTRY.map((x)
 
 /** Kernels in execution order: providers of shared series come before their consumers. */
 const KERNELS: readonly KernelDef[] = [
+  logReturn,
   ...AVWAP_KERNELS,
   ...TREND_KERNELS,
   ...MOMENTUM_KERNELS,

@@ -2,18 +2,42 @@
 import type { KernelDef } from '../engine.js';
 import { RollSum } from './util.js';
 
+/**
+ * Shared series LR1 = ln(c_t / c_{t−1}) (from row 1; row 0 is never read), computed once for
+ * RET_1, RV_30 and AMIHUD_30, which all used this exact expression (so results are unchanged).
+ */
+export const logReturn: KernelDef = {
+  id: 'log-return',
+  outputs: [],
+  provides: ['LR1'],
+  make(ctx) {
+    const { N, c } = ctx;
+    const S = ctx.series('LR1');
+    return (t0, t1) => {
+      for (let t = Math.max(1, t0); t < t1; t++) {
+        const base = t * N;
+        for (let n = 0; n < N; n++) S[base + n] = Math.log(c[base + n] / c[base - N + n]);
+      }
+    };
+  },
+};
+
 /** RET_k = ln(c/c₋ₖ) over the continuous series; RET_SESSION = ln(c / session open); SIGNED_RUN. */
 export const returns: KernelDef = {
   id: 'returns',
   outputs: ['RET_1', 'RET_5', 'RET_15', 'RET_30', 'RET_60', 'RET_SESSION', 'SIGNED_RUN'],
+  needs: ['LR1'],
   make(ctx) {
     const { N, o, c, sessStart } = ctx;
-    const rets = ([1, 5, 15, 30, 60] as const).map((k) => ({ k, out: ctx.col(`RET_${k}`) })).filter((r) => r.out);
+    const LR1 = ctx.series('LR1');
+    const o1 = ctx.col('RET_1');
+    const rets = ([5, 15, 30, 60] as const).map((k) => ({ k, out: ctx.col(`RET_${k}`) })).filter((r) => r.out);
     const oS = ctx.col('RET_SESSION'), oR = ctx.col('SIGNED_RUN');
     const run = new Float64Array(N);
     return (t0, t1) => {
       for (let t = t0; t < t1; t++) {
         const base = t * N, lo = (t - t0) * N;
+        if (o1 && t >= 1) for (let n = 0; n < N; n++) o1[lo + n] = LR1[base + n];
         for (const { k, out } of rets) {
           if (t < k) continue;
           const back = base - k * N;

@@ -148,8 +148,10 @@ export const donchian: KernelDef = {
 export const rangeVol: KernelDef = {
   id: 'range-vol',
   outputs: ['RV_30', 'PARKINSON_30', 'GK_30', 'RANGE_PCT'],
+  needs: ['LR1'],
   make(ctx) {
     const { N, o, h, l, c } = ctx;
+    const LR1 = ctx.series('LR1');
     const oRV = ctx.col('RV_30'), oP = ctx.col('PARKINSON_30'), oG = ctx.col('GK_30'), oR = ctx.col('RANGE_PCT');
     const r1 = new RollSum(N, 30, 1), r2 = new RollSum(N, 30, 1), pk = new RollSum(N, 30, 0), gk = new RollSum(N, 30, 0);
     const a = new Float64Array(N), b = new Float64Array(N), p = new Float64Array(N), g = new Float64Array(N);
@@ -167,7 +169,7 @@ export const rangeVol: KernelDef = {
           }
           if (oR) oR[lo + n] = (100 * (h[i] - l[i])) / c[i];
           if (oRV && t >= 1) {
-            const r = Math.log(c[i] / c[i - N]);
+            const r = LR1[i];
             a[n] = r;
             b[n] = r * r;
           }

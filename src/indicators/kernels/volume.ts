@@ -99,6 +99,7 @@ export const volRoll: KernelDef = {
     const sv = new RollSum(N, 20, 0), scv = new RollSum(N, 20, 0), lz = new RollSum(N, 20, 0), lz2 = new RollSum(N, 20, 0);
     const efi = new Ema(N, 13, 1);
     const a = new Float64Array(N), b = new Float64Array(N), e = new Float64Array(N), prevSma = new Float64Array(N);
+    const lv = new Float64Array(N); // ln(1 + v) of the row, reused by the z-score
     const needSv = !!(oC || oS || oR);
     return (t0, t1) => {
       for (let t = t0; t < t1; t++) {
@@ -114,6 +115,7 @@ export const volRoll: KernelDef = {
         if (oZ) {
           for (let n = 0; n < N; n++) {
             const x = Math.log1p(v[base + n]);
+            lv[n] = x;
             a[n] = x;
             b[n] = x * x;
           }
@@ -138,7 +140,7 @@ export const volRoll: KernelDef = {
           if (oZ) {
             const m = lz.sum[n] / 20;
             const va = lz2.sum[n] / 20 - m * m;
-            oZ[j] = va > 1e-10 ? (Math.log1p(v[base + n]) - m) / Math.sqrt(va) : 0;
+            oZ[j] = va > 1e-10 ? (lv[n] - m) / Math.sqrt(va) : 0;
           }
         }
       }
@@ -203,8 +205,10 @@ export const todVolume: KernelDef = {
 export const amihud: KernelDef = {
   id: 'amihud',
   outputs: ['AMIHUD_30'],
+  needs: ['LR1'],
   make(ctx) {
     const { N, c, v } = ctx;
+    const LR1 = ctx.series('LR1');
     const out = ctx.col('AMIHUD_30')!;
     const s = new RollSum(N, 30, 1), k = new RollSum(N, 30, 1);
     const a = new Float64Array(N), b = new Float64Array(N);
@@ -215,7 +219,7 @@ export const amihud: KernelDef = {
           const i = base + n;
           const vv = v[i];
           if (vv > 0) {
-            a[n] = Math.abs(Math.log(c[i] / c[i - N])) / (c[i] * vv);
+            a[n] = Math.abs(LR1[i]) / (c[i] * vv);
             b[n] = 1;
           } else {
             a[n] = 0;
