@@ -28,6 +28,7 @@ export function summaryLines(e: Extract<RunEvent, { type: 'run-end' }>): string[
     const m = bt[1];
     lines.push(`  backtest (test split): model Sharpe ${formatMetric(m.model_sharpe)}, return ${(100 * m.model_return).toFixed(2)}% | AVWAP rule Sharpe ${formatMetric(m.baseline_sharpe)}, return ${(100 * m.baseline_return).toFixed(2)}%`);
   }
+  lines.push(`  details: mlx-intraday runs show ${e.runId}`);
   return lines;
 }
 
