@@ -18,6 +18,7 @@ import type { ComputeOptions, IndicatorInfo, IndicatorResult } from './types.js'
 
 export type { ComputeOptions, IndicatorGroup, IndicatorInfo, IndicatorResult, ParallelOptions, WarmupRule } from './types.js';
 export { computeIndicatorsParallel, shutdownIndicatorWorkers } from './parallel.js';
+export { AVWAP_SESSION_PLANES, computeAvwapSession, type AvwapSessionPlanes } from './avwap.js';
 
 /**
  * Bump whenever the set, the order, or any formula/convention changes: the runner puts it in
