@@ -60,7 +60,8 @@ export function run(
   names: readonly string[],
   out: Float32Array,
   layout: OutLayout = { nOffset: 0, nTotal: panel.N },
-): void {
+  countNaN = false,
+): number {
   const { T, N } = panel;
   const { nOffset, nTotal } = layout;
   const F = names.length;
@@ -72,15 +73,28 @@ export function run(
   const SCw = new Uint32Array(SC.buffer, SC.byteOffset, SC.length);
   const outW = new Uint32Array(out.buffer, out.byteOffset, out.length);
   const steps = kernels.map((k) => k.make(ctx));
+  let nan = 0;
   for (let t0 = 0; t0 < T; t0 += CH) {
     const t1 = Math.min(T, t0 + CH);
     const cells = (t1 - t0) * N;
     SC.fill(NaN);
     for (const s of steps) s(t0, t1);
+    if (countNaN) nan += countNaNs(SC, CAP, F, cells);
     if (nTotal === N) interleave(SCw, CAP, F, 0, cells, outW, t0 * N * F);
     else for (let t = t0; t < t1; t++) interleave(SCw, CAP, F, (t - t0) * N, (t - t0 + 1) * N, outW, (t * nTotal + nOffset) * F);
   }
   keepOptimizedCode(kernels);
+  return nan;
+}
+
+/** NaNs among the chunk's cells of the F scratch columns (counted here, cache-hot, instead of in a pass over the output). */
+function countNaNs(SC: Float32Array, CAP: number, F: number, cells: number): number {
+  let k = 0;
+  for (let f = 0; f < F; f++) {
+    const a = f * CAP, b = a + cells;
+    for (let i = a; i < b; i++) if (SC[i] !== SC[i]) k++;
+  }
+  return k;
 }
 
 function makeCtx(panel: Panel, names: readonly string[], SC: Float32Array, CAP: number): Ctx {

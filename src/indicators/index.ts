@@ -129,6 +129,8 @@ export function computeIndicators(panel: Panel, opts: ComputeOptions = {}): Indi
   for (const k of active) for (const s of k.needs ?? []) needed.add(s);
   for (const k of KERNELS) if (k.provides?.some((s) => needed.has(s))) active.add(k);
   const ordered = KERNELS.filter((k) => active.has(k));
-  if (T > 0 && N > 0 && F > 0) run(panel, ordered, names, values, { nOffset, nTotal });
-  return { values, names, T, N: nTotal, F };
+  const nan = T > 0 && N > 0 && F > 0 ? run(panel, ordered, names, values, { nOffset, nTotal }, opts.countNaN === true) : 0;
+  const result: IndicatorResult = { values, names, T, N: nTotal, F };
+  if (opts.countNaN) result.nanCount = nan;
+  return result;
 }

@@ -32,13 +32,14 @@ export interface SliceJob {
   outLength: number;
   nOffset: number;
   nTotal: number;
+  countNaN: boolean;
 }
 
-export type SliceReply = { id: number; ok: true } | { id: number; ok: false; message: string; stack?: string };
+export type SliceReply = { id: number; ok: true; nanCount: number } | { id: number; ok: false; message: string; stack?: string };
 
 interface PoolWorker {
   worker: Worker;
-  pending: Map<number, { resolve: () => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (nanCount: number) => void; reject: (e: Error) => void }>;
 }
 
 const pool: PoolWorker[] = [];
@@ -79,7 +80,7 @@ function spawn(): PoolWorker {
     if (!p) return;
     pw.pending.delete(m.id);
     if (pw.pending.size === 0) worker.unref();
-    if (m.ok) p.resolve();
+    if (m.ok) p.resolve(m.nanCount);
     else {
       const e = new Error(m.message);
       if (m.stack) e.stack = m.stack;
@@ -91,11 +92,11 @@ function spawn(): PoolWorker {
   return pw;
 }
 
-function runOnWorker(slot: number, job: Omit<SliceJob, 'id'>): Promise<void> {
+function runOnWorker(slot: number, job: Omit<SliceJob, 'id'>): Promise<number> {
   while (pool.length <= slot) pool.push(spawn());
   const pw = pool[slot];
   const id = nextId++;
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     pw.pending.set(id, { resolve, reject });
     pw.worker.ref();
     const full: SliceJob = { id, ...job };
@@ -135,7 +136,7 @@ export async function computeIndicatorsParallel(panel: Panel, opts: ParallelOpti
   const want = Math.max(1, Math.floor(opts.threads ?? os.availableParallelism()));
   const threads = Math.min(want, N, Math.floor((T * N) / Math.max(1, minCells)));
   if (threads <= 1 || opts.nOffset !== undefined || opts.nTotal !== undefined || F === 0) {
-    return computeIndicators(panel, { names, out: opts.out, nOffset: opts.nOffset, nTotal: opts.nTotal });
+    return computeIndicators(panel, { names, out: opts.out, nOffset: opts.nOffset, nTotal: opts.nTotal, countNaN: opts.countNaN });
   }
   const size = T * N * F;
   if (opts.out && opts.out.length !== size) throw new Error(`indicators: opts.out has ${opts.out.length} values, expected T*N*F = ${size}`);
@@ -144,7 +145,8 @@ export async function computeIndicatorsParallel(panel: Panel, opts: ParallelOpti
   const sab = values.buffer as SharedArrayBuffer;
   const ranges = splitRange(N, threads);
   const idx = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
-  const jobs: Promise<void>[] = [];
+  const countNaN = opts.countNaN === true;
+  const jobs: Promise<number>[] = [];
   for (let k = 1; k < threads; k++) {
     const [a, b] = ranges[k];
     jobs.push(
@@ -156,23 +158,27 @@ export async function computeIndicatorsParallel(panel: Panel, opts: ParallelOpti
         outLength: values.length,
         nOffset: a,
         nTotal: N,
+        countNaN,
       }),
     );
   }
   // the calling thread's share; collect worker results even if it throws, so none is left dangling
   let mainError: unknown;
+  let nan = 0;
   try {
     const [a, b] = ranges[0];
-    computeIndicators(selectTickers(panel, idx(a, b)), { names, out: values, nOffset: a, nTotal: N });
+    nan = computeIndicators(selectTickers(panel, idx(a, b)), { names, out: values, nOffset: a, nTotal: N, countNaN }).nanCount ?? 0;
   } catch (e) {
     mainError = e;
   }
   const settled = await Promise.allSettled(jobs);
   if (mainError) throw mainError;
-  for (const s of settled) if (s.status === 'rejected') throw s.reason;
-  if (opts.out && !direct) {
-    opts.out.set(values);
-    return { values: opts.out, names, T, N, F };
+  for (const s of settled) {
+    if (s.status === 'rejected') throw s.reason;
+    nan += s.value;
   }
-  return { values, names, T, N, F };
+  if (opts.out && !direct) opts.out.set(values);
+  const result: IndicatorResult = { values: opts.out && !direct ? opts.out : values, names, T, N, F };
+  if (countNaN) result.nanCount = nan;
+  return result;
 }

@@ -32,6 +32,8 @@ export interface IndicatorResult {
   T: number;
   N: number;
   F: number;
+  /** Number of NaN values written (only when opts.countNaN was set). */
+  nanCount?: number;
 }
 
 export interface ComputeOptions {
@@ -50,6 +52,8 @@ export interface ComputeOptions {
    */
   nOffset?: number;
   nTotal?: number;
+  /** Also count the NaN values written (result.nanCount), while they are still in cache. */
+  countNaN?: boolean;
 }
 
 export interface ParallelOptions extends ComputeOptions {

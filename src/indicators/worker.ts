@@ -10,8 +10,8 @@ port.on('message', (job: SliceJob) => {
   let reply: SliceReply;
   try {
     const out = new Float32Array(job.out, job.outOffset, job.outLength);
-    computeIndicators(job.panel, { names: job.names, out, nOffset: job.nOffset, nTotal: job.nTotal });
-    reply = { id: job.id, ok: true };
+    const r = computeIndicators(job.panel, { names: job.names, out, nOffset: job.nOffset, nTotal: job.nTotal, countNaN: job.countNaN });
+    reply = { id: job.id, ok: true, nanCount: r.nanCount ?? 0 };
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     reply = { id: job.id, ok: false, message: err.message, stack: err.stack };

@@ -17,9 +17,8 @@ export const indicatorsKind: StepKind = {
     const bars = Object.values(ctx.inputs).find((a) => !Array.isArray(a) && a.kind === 'fetch') as InputArtifact;
     const panel = panelFromTensors(await bars.tensors(), bars.meta as any);
     // tickers split over worker threads (bit-identical to computeIndicators; small batches stay synchronous)
-    const out = await computeIndicatorsParallel(panel, { names: ctx.params.names });
-    let nan = 0;
-    for (let i = 0; i < out.values.length; i++) if (out.values[i] !== out.values[i]) nan++;
+    const out = await computeIndicatorsParallel(panel, { names: ctx.params.names, countNaN: true });
+    const nan = out.nanCount!;
     return {
       tensors: { values: tensor(out.values, [out.T, out.N, out.F]) },
       meta: { names: out.names, tickers: panel.tickers, T: out.T, N: out.N, F: out.F },

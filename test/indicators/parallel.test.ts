@@ -57,6 +57,18 @@ describe('indicator engine: ticker slices and worker threads', () => {
     expect(sameBits(shared, sel.values)).toBe('same');
   });
 
+  it('countNaN: nanCount equals a count over the output (sync and parallel)', async () => {
+    const p = synthPanel({ N: 6, days: 2, seed: 8 });
+    const ref = computeIndicators(p);
+    expect(ref.nanCount).toBeUndefined();
+    let nan = 0;
+    for (const x of ref.values) if (x !== x) nan++;
+    expect(nan).toBeGreaterThan(0);
+    expect(computeIndicators(p, { countNaN: true }).nanCount).toBe(nan);
+    expect((await computeIndicatorsParallel(p, { countNaN: true, threads: 2, minCellsPerThread: 1 })).nanCount).toBe(nan);
+    expect((await computeIndicatorsParallel(p, { countNaN: true, threads: 1 })).nanCount).toBe(nan);
+  });
+
   it('small panels and threads: 1 compute synchronously; errors reject', async () => {
     const p = synthPanel({ N: 2, days: 1 });
     const r = await computeIndicatorsParallel(p);
