@@ -1,15 +1,24 @@
 /**
  * Indicator engine benchmark (`npm run bench -- indicators`): 100 tickers × 30 days × 111
  * indicators; the talib binding on the outputs it has vs ours on the same subset; a per-ticker
- * loop baseline; per-family throughput; MLX vs typed arrays for the cumulative (AVWAP) and
- * elementwise families; peak RSS for a batch of 50. Measures only; asserts nothing.
+ * loop baseline; computeIndicators (sync) and computeIndicatorsParallel (worker threads) side by
+ * side; per-family throughput; the planar session AVWAP; MLX vs typed arrays for the cumulative
+ * (AVWAP) and elementwise families; peak RSS for a batch of 50. Measures only; asserts nothing.
+ * BENCH_INDICATOR_REPS (default 5) sets the repetitions; best and median are shown.
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { core as mx } from '@frost-beta/mlx';
 import type { BenchSection } from './run.js';
 import { selectTickers, type Panel } from '../../src/data/panel.js';
-import { computeIndicators, INDICATOR_NAMES } from '../../src/indicators/index.js';
+import {
+  AVWAP_SESSION_PLANES,
+  computeAvwapSession,
+  computeIndicators,
+  computeIndicatorsParallel,
+  INDICATOR_NAMES,
+  shutdownIndicatorWorkers,
+} from '../../src/indicators/index.js';
 import { f32ToMx, fromMxF32 } from '../../src/tensor/mlx-bridge.js';
 import { synthPanel } from '../indicators/fixtures.js';
 
@@ -19,24 +28,41 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const now = () => performance.now();
 const maxRssMB = () => process.resourceUsage().maxRSS / 1024;
 
-/** Best wall time of `reps` runs, and the CPU time (user + sys) of that run: the machine is shared, CPU time is the steadier figure. */
-function best(fn: () => void, reps: number): { best: number; first: number; cpu: number } {
+interface Timing {
+  best: number;
+  median: number;
+  first: number;
+  /** CPU time (user + sys, all threads of the process) of the best run. */
+  cpu: number;
+}
+
+/**
+ * Best and median wall time of `reps` runs (gc() before each), and the CPU time of the best run:
+ * the machine is shared, so the best run is the least disturbed one.
+ */
+async function best(fn: () => unknown, reps: number): Promise<Timing> {
+  const walls: number[] = [];
   let b = Infinity, first = NaN, cpu = NaN;
   for (let r = 0; r < reps; r++) {
     gc();
     const c0 = process.cpuUsage();
     const t0 = now();
-    fn();
+    await fn();
     const dt = now() - t0;
     const c1 = process.cpuUsage(c0);
+    walls.push(dt);
     if (r === 0) first = dt;
     if (dt < b) {
       b = dt;
       cpu = (c1.user + c1.system) / 1000;
     }
   }
-  return { best: b, first, cpu };
+  walls.sort((x, y) => x - y);
+  return { best: b, median: walls[walls.length >> 1], first, cpu };
 }
+
+const REPS = Number(process.env.BENCH_INDICATOR_REPS ?? 5);
+const load = () => os.loadavg()[0].toFixed(2);
 
 /** The talib calls that cover our TA-Lib-referenced outputs (43 outputs, 36 calls). */
 const TALIB_CALLS: { fn: string; opt?: Record<string, number>; input?: 'high' | 'low' | 'volume' | 'logret'; outputs: string[]; perSession?: boolean }[] = [
@@ -138,50 +164,82 @@ export default async function (): Promise<BenchSection[]> {
   const sections: BenchSection[] = [];
   const cpu = `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
 
-  // --- peak RSS for a batch of 50 (first, so the lifetime max RSS is this step's)
+  const threads = os.availableParallelism();
+  const loadStart = load();
+
+  // --- peak RSS for a batch of 50: sync first (so the lifetime max RSS is its own), then the
+  // parallel path after freeing the sync result (it shows only if it goes higher)
   const rss0 = maxRssMB();
   const p50 = synthPanel({ N: 50, days: DAYS, seed: 42 });
   const rssPanel = maxRssMB();
-  const r50 = computeIndicators(p50);
+  let r50: { values: Float32Array } | null = computeIndicators(p50);
   const rss50 = maxRssMB();
   const out50MB = (r50.values.byteLength / 2 ** 20).toFixed(0);
-  void r50;
+  r50 = null;
+  gc();
+  const rssFreed = process.memoryUsage().rss / 2 ** 20;
+  r50 = await computeIndicatorsParallel(p50);
+  const rss50p = maxRssMB();
+  r50 = null;
+  gc();
 
-  // --- main: 100 × 30 days × 111
+  // --- main: 100 × 30 days × 111, synchronous and over worker threads
   const p = synthPanel({ N: 100, days: DAYS, seed: 42 });
   const bars = p.T * p.N;
-  const cold = best(() => computeIndicators(p), 1);
-  const coldMs = cold.best;
-  const all = best(() => computeIndicators(p), 3);
+  const cold = await best(() => computeIndicators(p), 1);
+  const all = await best(() => computeIndicators(p), REPS);
   const reuse = new Float32Array(bars * 111);
   computeIndicators(p, { out: reuse });
-  const allReuse = best(() => computeIndicators(p, { out: reuse }), 3);
+  const allReuse = await best(() => computeIndicators(p, { out: reuse }), REPS);
+  const parCold = await best(() => computeIndicatorsParallel(p), 1); // includes starting the workers
+  const par = await best(() => computeIndicatorsParallel(p), REPS);
+  const reuseShared = new Float32Array(new SharedArrayBuffer(bars * 111 * 4));
+  await computeIndicatorsParallel(p, { out: reuseShared });
+  const parReuse = await best(() => computeIndicatorsParallel(p, { out: reuseShared }), REPS);
 
   // --- talib subset
   const subset = TALIB_CALLS.flatMap((c) => c.outputs);
   let calls = 0;
-  const talibRun = best(() => (calls = runTalib(p)), 1);
+  const talibRun = await best(() => (calls = runTalib(p)), 1);
   const talibMs = talibRun.best;
-  const oursSubset = best(() => computeIndicators(p, { names: subset }), 3);
+  const oursSubset = await best(() => computeIndicators(p, { names: subset }), REPS);
+  await computeIndicatorsParallel(p, { names: subset });
+  const parSubset = await best(() => computeIndicatorsParallel(p, { names: subset }), REPS);
 
   // --- per-ticker loop baseline (same kernels, one ticker at a time: no vectorization across tickers)
   const singles = Array.from({ length: p.N }, (_, n) => selectTickers(p, [n]));
-  const perTicker = best(() => {
+  const perTicker = await best(() => {
     for (const s of singles) computeIndicators(s);
   }, 1);
 
+  const row = (what: string, t: Timing, values: number, extra: Record<string, string> = {}) => ({
+    what,
+    'best ms': t.best,
+    'median ms': t.median,
+    'cpu ms (best)': t.cpu,
+    'M bar·ind/s': values / t.best / 1e3,
+    ...extra,
+  });
+  const vsTalib = (t: Timing) => ({ 'vs talib': `${(talibMs / t.best).toFixed(1)}× (cpu ${(talibRun.cpu / t.cpu).toFixed(1)}×)` });
   sections.push({
-    title: `Indicators: 100 tickers × ${DAYS} sessions (${bars.toLocaleString('en-US')} bars) × 111 — ${cpu}`,
+    title: `Indicators: 100 tickers × ${DAYS} sessions (${bars.toLocaleString('en-US')} bars) × 111 — ${cpu}, load ${loadStart} at start`,
     rows: [
-      { what: 'ours, all 111 (fresh output buffer, first call, incl. JIT warm-up)', ms: coldMs, 'cpu ms': cold.cpu, 'M bar·ind/s': (bars * 111) / coldMs / 1e3 },
-      { what: 'ours, all 111 (fresh output buffer, best of 3)', ms: all.best, 'cpu ms': all.cpu, 'M bar·ind/s': (bars * 111) / all.best / 1e3 },
-      { what: 'ours, all 111 (reused output buffer, best of 3)', ms: allReuse.best, 'cpu ms': allReuse.cpu, 'M bar·ind/s': (bars * 111) / allReuse.best / 1e3 },
-      { what: `talib binding, ${subset.length} outputs (${calls} calls incl. JS-array marshalling)`, ms: talibMs, 'cpu ms': talibRun.cpu, 'M bar·ind/s': (bars * subset.length) / talibMs / 1e3 },
-      { what: `ours, same ${subset.length} outputs (best of 3)`, ms: oursSubset.best, 'cpu ms': oursSubset.cpu, 'M bar·ind/s': (bars * subset.length) / oursSubset.best / 1e3, 'vs talib': `${(talibMs / oursSubset.best).toFixed(1)}× (cpu ${(talibRun.cpu / oursSubset.cpu).toFixed(1)}×)` },
-      { what: 'per-ticker loop baseline, all 111 (100 single-ticker calls)', ms: perTicker.best, 'cpu ms': perTicker.cpu, 'M bar·ind/s': (bars * 111) / perTicker.best / 1e3, 'vs baseline': `ours ${(perTicker.cpu / all.cpu).toFixed(2)}× faster (cpu)` },
-      { what: `peak RSS, batch of 50 × ${DAYS} sessions (output ${out50MB} MB)`, ms: '', MB: `${rss50.toFixed(0)} (before ${rss0.toFixed(0)}, after panel ${rssPanel.toFixed(0)})` },
+      row('sync, all 111, fresh output, first call (incl. JIT warm-up)', cold, bars * 111),
+      row(`sync, all 111, fresh output (${REPS} runs)`, all, bars * 111),
+      row(`sync, all 111, reused output (${REPS} runs)`, allReuse, bars * 111),
+      row(`parallel ×${threads}, all 111, fresh shared output, first call (incl. starting workers)`, parCold, bars * 111),
+      row(`parallel ×${threads}, all 111, fresh shared output (${REPS} runs)`, par, bars * 111),
+      row(`parallel ×${threads}, all 111, reused shared output (${REPS} runs)`, parReuse, bars * 111),
+      row(`talib binding, ${subset.length} outputs (${calls} calls incl. JS-array marshalling)`, talibRun, bars * subset.length),
+      row(`sync, same ${subset.length} outputs`, oursSubset, bars * subset.length, vsTalib(oursSubset)),
+      row(`parallel ×${threads}, same ${subset.length} outputs`, parSubset, bars * subset.length, vsTalib(parSubset)),
+      row('per-ticker loop baseline, all 111 (100 single-ticker sync calls)', perTicker, bars * 111, { 'vs baseline': `sync ${(perTicker.best / all.best).toFixed(2)}×, parallel ${(perTicker.best / par.best).toFixed(2)}× faster` }),
+      { what: `peak RSS, batch of 50 × ${DAYS} sessions (output ${out50MB} MB)`, 'best ms': '', MB: `sync ${rss50.toFixed(0)} (before ${rss0.toFixed(0)}, after panel ${rssPanel.toFixed(0)}); parallel ${rss50p.toFixed(0)} (RSS ${rssFreed.toFixed(0)} before it, sync result freed; incl. starting the workers)` },
     ],
-    notes: ['"fresh output buffer" pays first-touch page faults on the result (346 MB at 780K bars × 111); pass opts.out to reuse one across batches.'],
+    notes: [
+      '"fresh output" pays first-touch page faults on the result (346 MB at 780K bars × 111); pass opts.out to reuse one across batches (a SharedArrayBuffer-backed one for the parallel path).',
+      `parallel = computeIndicatorsParallel: tickers split in ${threads} slices, the calling thread computes one, worker threads the others, straight into one shared output. cpu ms counts all threads. Load average at the end: ${load()}.`,
+    ],
   });
 
   // --- per family
@@ -208,14 +266,21 @@ export default async function (): Promise<BenchSection[]> {
   for (const [label, names] of families) {
     const out = new Float32Array(bars * names.length);
     computeIndicators(p, { names, out });
-    const r = best(() => computeIndicators(p, { names, out }), 3);
+    const r = await best(() => computeIndicators(p, { names, out }), 3);
     famRows.push({ family: label, outputs: names.length, ms: r.best, 'cpu ms': r.cpu, 'M points/s (bars)': bars / r.best / 1e3, 'M values/s': (bars * names.length) / r.best / 1e3 });
     if (label.startsWith('AVWAP session + SD')) avwapPts = bars / (r.best / 1e3);
   }
+  // AVWAP session + SD + 6 bands on their own planar [T, N] outputs (computeAvwapSession)
+  const planes = computeAvwapSession(p);
+  const planar = await best(() => computeAvwapSession(p, planes), 7);
+  const planarPts = bars / (planar.best / 1e3);
+  famRows.push({ family: 'AVWAP session + SD + bands, planar outputs (computeAvwapSession)', outputs: AVWAP_SESSION_PLANES.length, ms: planar.best, 'cpu ms': planar.cpu, 'M points/s (bars)': bars / planar.best / 1e3, 'M values/s': (bars * AVWAP_SESSION_PLANES.length) / planar.best / 1e3 });
   sections.push({
-    title: `Indicators: typed-array kernels per family (100 × ${DAYS} sessions, reused output buffer, best of 3)`,
+    title: `Indicators: typed-array kernels per family (100 × ${DAYS} sessions, sync, reused output buffer, best of 3; planar AVWAP best of 7)`,
     rows: famRows,
-    notes: [`AVWAP (session + SD + 6 bands): ${avwapPts.toExponential(2)} points/s (reference 42,000/s: ${(avwapPts / 42000).toFixed(0)}×).`],
+    notes: [
+      `AVWAP (session + SD + 6 bands) through the [T, N, F] cube: ${avwapPts.toExponential(2)} points/s; on planar outputs: ${planarPts.toExponential(2)} points/s (reference 42,000/s: ${(planarPts / 42000).toFixed(0)}×).`,
+    ],
   });
 
   // --- MLX vs typed arrays (AVWAP session + SD + bands; elementwise log returns)
@@ -227,7 +292,7 @@ export default async function (): Promise<BenchSection[]> {
     const [h, l, c, v] = [p.high, p.low, p.close, p.volume].map(toMx);
     const inMs = now() - tIn;
     mx.eval(...mlxAvwap(h, l, c, v));
-    const comp = best(() => mx.eval(...mlxAvwap(h, l, c, v)), 3);
+    const comp = await best(() => mx.eval(...mlxAvwap(h, l, c, v)), 3);
     const outs = mlxAvwap(h, l, c, v);
     mx.eval(...outs);
     const tOut = now();
@@ -239,13 +304,13 @@ export default async function (): Promise<BenchSection[]> {
     let retMs = NaN;
     try {
       mx.eval(...rets());
-      retMs = best(() => mx.eval(...rets()), 3).best;
+      retMs = (await best(() => mx.eval(...rets()), 3)).best;
     } catch {
       // slice signature differs: fall back to take with index arrays
       const idx = (a: number, b: number) => mx.arange(a, b, 1, mx.int32);
       const r2 = () => [1, 5, 15, 30, 60].map((k) => mx.log(mx.divide(mx.take(cf, idx(k, p.T), 0), mx.take(cf, idx(0, p.T - k), 0))));
       mx.eval(...r2());
-      retMs = best(() => mx.eval(...r2()), 3).best;
+      retMs = (await best(() => mx.eval(...r2()), 3)).best;
     }
     const oursAv = famRows.find((r) => String(r.family).startsWith('AVWAP session + SD'))!.ms as number;
     const oursRet = famRows.find((r) => String(r.family).startsWith('returns'))!.ms as number;
@@ -258,5 +323,6 @@ export default async function (): Promise<BenchSection[]> {
       notes: ['MLX CPU, float32; MLX numbers exclude interleaving into [T, N, F] (the step output), which the typed-array numbers include.'],
     });
   }
+  await shutdownIndicatorWorkers();
   return sections;
 }
