@@ -39,9 +39,12 @@ export interface KernelDef {
   make(ctx: Ctx): (t0: number, t1: number) => void;
 }
 
-/** Rows per chunk: about 4K (t, n) cells, so F scratch columns stay in cache. */
+/**
+ * Rows per chunk: about 1K (t, n) cells, so the F scratch columns (111 × 1K × 4 B ≈ 450 KB) stay
+ * in the 1 MB L2 (4K cells, 1.8 MB, measured ~5 % slower overall).
+ */
 export function chunkRows(N: number): number {
-  return Math.max(8, Math.min(1024, Math.ceil(4096 / Math.max(1, N))));
+  return Math.max(8, Math.min(1024, Math.ceil(1024 / Math.max(1, N))));
 }
 
 /**
