@@ -135,8 +135,13 @@ export async function computeIndicatorsParallel(panel: Panel, opts: ParallelOpti
   const minCells = opts.minCellsPerThread ?? 50_000;
   const want = Math.max(1, Math.floor(opts.threads ?? os.availableParallelism()));
   const threads = Math.min(want, N, Math.floor((T * N) / Math.max(1, minCells)));
-  if (threads <= 1 || opts.nOffset !== undefined || opts.nTotal !== undefined || F === 0) {
-    return computeIndicators(panel, { names, out: opts.out, nOffset: opts.nOffset, nTotal: opts.nTotal, countNaN: opts.countNaN });
+  const sync = () => computeIndicators(panel, { names, out: opts.out, nOffset: opts.nOffset, nTotal: opts.nTotal, countNaN: opts.countNaN });
+  if (threads <= 1 || opts.nOffset !== undefined || opts.nTotal !== undefined || F === 0) return sync();
+  // workers that cannot even be started (e.g. TypeScript sources without tsx installed): compute here
+  try {
+    while (pool.length < threads - 1) pool.push(spawn());
+  } catch {
+    return sync();
   }
   const size = T * N * F;
   if (opts.out && opts.out.length !== size) throw new Error(`indicators: opts.out has ${opts.out.length} values, expected T*N*F = ${size}`);
