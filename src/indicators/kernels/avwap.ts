@@ -17,6 +17,7 @@ export const avwapSession: KernelDef = {
     'AVWAP_SESSION_DIST_PCT', 'AVWAP_SESSION_SLOPE5', 'AVWAP_DAILY',
   ],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c, v, sessStart } = ctx;
     const oA = ctx.col('AVWAP_SESSION'), oSD = ctx.col('AVWAP_SESSION_SD');
     const oU1 = ctx.col('AVWAP_SESSION_U1'), oL1 = ctx.col('AVWAP_SESSION_L1');
@@ -62,27 +63,27 @@ export const avwapSession: KernelDef = {
           }
           const vw = a + m;
           const j = lo + n;
-          if (oA) oA[j] = vw;
-          if (oSD) oSD[j] = sd;
+          if (oA) oA[(j) * FS] = vw;
+          if (oSD) oSD[(j) * FS] = sd;
           if (bands) {
-            if (oU1) oU1[j] = vw + sd;
-            if (oL1) oL1[j] = vw - sd;
-            if (oU2) oU2[j] = vw + 2 * sd;
-            if (oL2) oL2[j] = vw - 2 * sd;
-            if (oU3) oU3[j] = vw + 3 * sd;
-            if (oL3) oL3[j] = vw - 3 * sd;
+            if (oU1) oU1[(j) * FS] = vw + sd;
+            if (oL1) oL1[(j) * FS] = vw - sd;
+            if (oU2) oU2[(j) * FS] = vw + 2 * sd;
+            if (oL2) oL2[(j) * FS] = vw - 2 * sd;
+            if (oU3) oU3[(j) * FS] = vw + 3 * sd;
+            if (oL3) oL3[(j) * FS] = vw - 3 * sd;
           }
           const cc = c[i];
-          if (oZ && k >= 5 && sd >= 1e-5 * Math.abs(cc)) oZ[j] = (cc - vw) / sd;
-          if (oD) oD[j] = 100 * (cc / vw - 1);
+          if (oZ && k >= 5 && sd >= 1e-5 * Math.abs(cc)) oZ[(j) * FS] = (cc - vw) / sd;
+          if (oD) oD[(j) * FS] = 100 * (cc / vw - 1);
           if (oS) {
-            if (k >= 5) oS[j] = 1e4 * (vw / ring[rs + n] - 1);
+            if (k >= 5) oS[(j) * FS] = 1e4 * (vw / ring[rs + n] - 1);
             ring[rs + n] = vw;
           }
           if (oDaily) {
             const p = pA[n];
             const tv = pSv[n] + s0;
-            oDaily[j] = tv > 0 ? p + (pSvd[n] + s1 + s0 * (a - p)) / tv : p;
+            oDaily[(j) * FS] = tv > 0 ? p + (pSvd[n] + s1 + s0 * (a - p)) / tv : p;
           }
         }
       }
@@ -100,6 +101,7 @@ export const avwapCalendar: KernelDef = {
   id: 'avwap-calendar',
   outputs: ['AVWAP_WEEKLY', 'AVWAP_WEEKLY_Z', 'AVWAP_MONTHLY'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c, v, panel } = ctx;
     const oW = ctx.col('AVWAP_WEEKLY'), oWZ = ctx.col('AVWAP_WEEKLY_Z'), oM = ctx.col('AVWAP_MONTHLY');
     const S = panel.sessions.length;
@@ -136,17 +138,17 @@ export const avwapCalendar: KernelDef = {
             const s0 = (wSv[n] += vv), s1 = (wSvd[n] += vv * dd), s2 = (wSvd2[n] += vv * dd * dd);
             const m = s0 > 0 ? s1 / s0 : 0;
             const vw = wA[n] + m;
-            if (oW) oW[j] = vw;
+            if (oW) oW[(j) * FS] = vw;
             if (oWZ && kw >= 5 && s0 > 0) {
               const va = s2 / s0 - m * m;
               const sd = va > 0 ? Math.sqrt(va) : 0;
-              if (sd >= 1e-5 * Math.abs(c[i])) oWZ[j] = (c[i] - vw) / sd;
+              if (sd >= 1e-5 * Math.abs(c[i])) oWZ[(j) * FS] = (c[i] - vw) / sd;
             }
           }
           if (oM) {
             const dd = tp - mA[n];
             const s0 = (mSv[n] += vv), s1 = (mSvd[n] += vv * dd);
-            oM[j] = s0 > 0 ? mA[n] + s1 / s0 : mA[n];
+            oM[(j) * FS] = s0 > 0 ? mA[n] + s1 / s0 : mA[n];
           }
         }
       }
@@ -195,6 +197,7 @@ export const avwapPriorDay: KernelDef = {
   id: 'avwap-pd',
   outputs: ['AVWAP_PDH', 'AVWAP_PDL'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c, v, sessStart } = ctx;
     const oH = ctx.col('AVWAP_PDH'), oL = ctx.col('AVWAP_PDL');
     const AH = new Anchored(N), AL = new Anchored(N);
@@ -213,8 +216,8 @@ export const avwapPriorDay: KernelDef = {
           if (first || h[i] > hiV[n]) { hiV[n] = h[i]; hiR[n] = t; }
           if (first || l[i] < loV[n]) { loV[n] = l[i]; loR[n] = t; }
           const tp = (h[i] + l[i] + c[i]) / 3;
-          if (oH && AH.has[n]) { AH.add(n, tp, v[i]); oH[lo + n] = AH.value(n); }
-          if (oL && AL.has[n]) { AL.add(n, tp, v[i]); oL[lo + n] = AL.value(n); }
+          if (oH && AH.has[n]) { AH.add(n, tp, v[i]); oH[(lo + n) * FS] = AH.value(n); }
+          if (oL && AL.has[n]) { AL.add(n, tp, v[i]); oL[(lo + n) * FS] = AL.value(n); }
         }
       }
     };
@@ -226,6 +229,7 @@ export const avwapGap: KernelDef = {
   id: 'avwap-gap',
   outputs: ['AVWAP_GAP'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, o, h, l, c, v, sessStart } = ctx;
     const out = ctx.col('AVWAP_GAP')!;
     const A = new Anchored(N);
@@ -238,7 +242,7 @@ export const avwapGap: KernelDef = {
           const tp = (h[i] + l[i] + c[i]) / 3;
           if (first && Math.abs(o[i] / c[i - N] - 1) >= 0.02) A.reanchor(ctx, n, t, t);
           else if (A.has[n]) A.add(n, tp, v[i]);
-          if (A.has[n]) out[lo + n] = A.value(n);
+          if (A.has[n]) out[(lo + n) * FS] = A.value(n);
         }
       }
     };
@@ -250,6 +254,7 @@ export const avwapHvol: KernelDef = {
   id: 'avwap-hvol',
   outputs: ['AVWAP_HVOL'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c, v, sessStart } = ctx;
     const out = ctx.col('AVWAP_HVOL')!;
     const mv = new Float64Array(N), a = new Float64Array(N), sv = new Float64Array(N), svd = new Float64Array(N);
@@ -266,7 +271,7 @@ export const avwapHvol: KernelDef = {
           } else {
             sv[n] += vv; svd[n] += vv * (tp - a[n]);
           }
-          out[lo + n] = sv[n] > 0 ? a[n] + svd[n] / sv[n] : a[n];
+          out[(lo + n) * FS] = sv[n] > 0 ? a[n] + svd[n] / sv[n] : a[n];
         }
       }
     };
@@ -282,6 +287,7 @@ export const avwapSwing: KernelDef = {
   id: 'avwap-swing',
   outputs: ['AVWAP_SWING_HIGH', 'AVWAP_SWING_LOW'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c, v } = ctx;
     const oH = ctx.col('AVWAP_SWING_HIGH'), oL = ctx.col('AVWAP_SWING_LOW');
     const AH = new Anchored(N), AL = new Anchored(N);
@@ -307,12 +313,12 @@ export const avwapSwing: KernelDef = {
           if (oH) {
             if (newH) AH.reanchor(ctx, n, p, t);
             else if (AH.has[n]) AH.add(n, tp, v[i]);
-            if (AH.has[n]) oH[lo + n] = AH.value(n);
+            if (AH.has[n]) oH[(lo + n) * FS] = AH.value(n);
           }
           if (oL) {
             if (newL) AL.reanchor(ctx, n, p, t);
             else if (AL.has[n]) AL.add(n, tp, v[i]);
-            if (AL.has[n]) oL[lo + n] = AL.value(n);
+            if (AL.has[n]) oL[(lo + n) * FS] = AL.value(n);
           }
         }
       }

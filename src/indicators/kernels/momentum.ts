@@ -14,6 +14,7 @@ export const rsi: KernelDef = {
   id: 'rsi',
   outputs: ['RSI_14', 'RSI_7', 'CMO_14', 'STOCHRSI_K'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c } = ctx;
     const o14 = ctx.col('RSI_14'), o7 = ctx.col('RSI_7'), oC = ctx.col('CMO_14'), oS = ctx.col('STOCHRSI_K');
     const need14 = !!(o14 || oC || oS);
@@ -41,8 +42,8 @@ export const rsi: KernelDef = {
               const z = isZero(s);
               const r = z ? 50 : (100 * G[n]) / s;
               r14[n] = r;
-              if (o14) o14[lo + n] = r;
-              if (oC) oC[lo + n] = z ? 0 : (100 * (G[n] - L[n])) / s;
+              if (o14) o14[(lo + n) * FS] = r;
+              if (oC) oC[(lo + n) * FS] = z ? 0 : (100 * (G[n] - L[n])) / s;
             }
             if (oS) {
               hh.update(t, r14, 0);
@@ -53,7 +54,7 @@ export const rsi: KernelDef = {
                   kRow[n] = dd !== 0 ? (100 * (r14[n] - ll.v[n])) / dd : 0;
                 }
                 kSum.update(t, kRow, 0);
-                if (t >= 29) for (let n = 0; n < N; n++) oS[lo + n] = kSum.sum[n] / 3;
+                if (t >= 29) for (let n = 0; n < N; n++) oS[(lo + n) * FS] = kSum.sum[n] / 3;
               }
             }
           }
@@ -65,7 +66,7 @@ export const rsi: KernelDef = {
             const G = g7.y, L = l7.y;
             for (let n = 0; n < N; n++) {
               const s = G[n] + L[n];
-              o7[lo + n] = isZero(s) ? 50 : (100 * G[n]) / s;
+              o7[(lo + n) * FS] = isZero(s) ? 50 : (100 * G[n]) / s;
             }
           }
         }
@@ -79,6 +80,7 @@ export const stoch: KernelDef = {
   id: 'stoch',
   outputs: ['STOCH_K_14_3', 'STOCH_D_3', 'WILLR_14'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c } = ctx;
     const oK = ctx.col('STOCH_K_14_3'), oD = ctx.col('STOCH_D_3'), oW = ctx.col('WILLR_14');
     const hh = new RollExt(N, 14, 0, true), ll = new RollExt(N, 14, 0, false);
@@ -95,7 +97,7 @@ export const stoch: KernelDef = {
           const H = hh.v[n], L = ll.v[n], cc = c[base + n];
           const d = H - L;
           raw[n] = d !== 0 ? (100 * (cc - L)) / d : 0;
-          if (oW) oW[lo + n] = d !== 0 ? (-100 * (H - cc)) / d : 0;
+          if (oW) oW[(lo + n) * FS] = d !== 0 ? (-100 * (H - cc)) / d : 0;
         }
         if (!needK) continue;
         s1.update(t, raw, 0);
@@ -104,8 +106,8 @@ export const stoch: KernelDef = {
         s2.update(t, kRow, 0);
         if (t < 17) continue;
         for (let n = 0; n < N; n++) {
-          if (oK) oK[lo + n] = kRow[n];
-          if (oD) oD[lo + n] = s2.sum[n] / 3;
+          if (oK) oK[(lo + n) * FS] = kRow[n];
+          if (oD) oD[(lo + n) * FS] = s2.sum[n] / 3;
         }
       }
     };
@@ -117,6 +119,7 @@ export const cci: KernelDef = {
   id: 'cci',
   outputs: ['CCI_20'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c } = ctx;
     const out = ctx.col('CCI_20')!;
     const W = 20;
@@ -136,7 +139,7 @@ export const cci: KernelDef = {
           let md = 0;
           for (let r = 0; r < W; r++) md += Math.abs(ring[r * N + n] - m);
           const dv = tp[n] - m;
-          out[lo + n] = dv !== 0 && md !== 0 ? dv / (0.015 * (md / W)) : 0;
+          out[(lo + n) * FS] = dv !== 0 && md !== 0 ? dv / (0.015 * (md / W)) : 0;
         }
       }
     };
@@ -148,6 +151,7 @@ export const simpleMomentum: KernelDef = {
   id: 'simple-momentum',
   outputs: ['ROC_10', 'BOP', 'IMI_14'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, o, h, l, c } = ctx;
     const oR = ctx.col('ROC_10'), oB = ctx.col('BOP'), oI = ctx.col('IMI_14');
     const up = new RollSum(N, 14, 0), dn = new RollSum(N, 14, 0);
@@ -159,11 +163,11 @@ export const simpleMomentum: KernelDef = {
           const i = base + n;
           if (oR && t >= 10) {
             const p = c[i - 10 * N];
-            oR[lo + n] = p !== 0 ? (c[i] / p - 1) * 100 : 0;
+            oR[(lo + n) * FS] = p !== 0 ? (c[i] / p - 1) * 100 : 0;
           }
           if (oB) {
             const r = h[i] - l[i];
-            oB[lo + n] = r < 1e-14 ? 0 : (c[i] - o[i]) / r;
+            oB[(lo + n) * FS] = r < 1e-14 ? 0 : (c[i] - o[i]) / r;
           }
           const b = c[i] - o[i];
           u[n] = b > 0 ? b : 0;
@@ -175,7 +179,7 @@ export const simpleMomentum: KernelDef = {
           if (t >= 13)
             for (let n = 0; n < N; n++) {
               const s = up.sum[n] + dn.sum[n];
-              oI[lo + n] = s > 0 ? (100 * up.sum[n]) / s : 50;
+              oI[(lo + n) * FS] = s > 0 ? (100 * up.sum[n]) / s : 50;
             }
         }
       }
@@ -188,6 +192,7 @@ export const ultosc: KernelDef = {
   id: 'ultosc',
   outputs: ['ULTOSC_7_14_28'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c } = ctx;
     const out = ctx.col('ULTOSC_7_14_28')!;
     const b7 = new RollSum(N, 7, 1), b14 = new RollSum(N, 14, 1), b28 = new RollSum(N, 28, 1);
@@ -212,7 +217,7 @@ export const ultosc: KernelDef = {
           if (!isZero(a7.sum[n])) s += (4 * b7.sum[n]) / a7.sum[n];
           if (!isZero(a14.sum[n])) s += (2 * b14.sum[n]) / a14.sum[n];
           if (!isZero(a28.sum[n])) s += b28.sum[n] / a28.sum[n];
-          out[lo + n] = (100 * s) / 7;
+          out[(lo + n) * FS] = (100 * s) / 7;
         }
       }
     };

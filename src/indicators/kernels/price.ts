@@ -11,6 +11,7 @@ export const logReturn: KernelDef = {
   outputs: [],
   provides: ['LR1'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c } = ctx;
     const S = ctx.series('LR1');
     return (t0, t1) => {
@@ -28,6 +29,7 @@ export const returns: KernelDef = {
   outputs: ['RET_1', 'RET_5', 'RET_15', 'RET_30', 'RET_60', 'RET_SESSION', 'SIGNED_RUN'],
   needs: ['LR1'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, o, c, sessStart } = ctx;
     const LR1 = ctx.series('LR1');
     const o1 = ctx.col('RET_1');
@@ -37,15 +39,15 @@ export const returns: KernelDef = {
     return (t0, t1) => {
       for (let t = t0; t < t1; t++) {
         const base = t * N, lo = (t - t0) * N;
-        if (o1 && t >= 1) for (let n = 0; n < N; n++) o1[lo + n] = LR1[base + n];
+        if (o1 && t >= 1) for (let n = 0; n < N; n++) o1[(lo + n) * FS] = LR1[base + n];
         for (const { k, out } of rets) {
           if (t < k) continue;
           const back = base - k * N;
-          for (let n = 0; n < N; n++) out![lo + n] = Math.log(c[base + n] / c[back + n]);
+          for (let n = 0; n < N; n++) out![(lo + n) * FS] = Math.log(c[base + n] / c[back + n]);
         }
         if (oS) {
           const sb = sessStart[t] * N;
-          for (let n = 0; n < N; n++) oS[lo + n] = Math.log(c[base + n] / o[sb + n]);
+          for (let n = 0; n < N; n++) oS[(lo + n) * FS] = Math.log(c[base + n] / o[sb + n]);
         }
         if (oR) {
           for (let n = 0; n < N; n++) {
@@ -56,7 +58,7 @@ export const returns: KernelDef = {
               r = d > 0 ? (p > 0 ? p + 1 : 1) : d < 0 ? (p < 0 ? p - 1 : -1) : 0;
             }
             run[n] = r;
-            oR[lo + n] = r;
+            oR[(lo + n) * FS] = r;
           }
         }
       }
@@ -69,6 +71,7 @@ export const candle: KernelDef = {
   id: 'candle',
   outputs: ['UPPER_WICK_PCT', 'LOWER_WICK_PCT', 'CLV'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, o, h, l, c } = ctx;
     const oU = ctx.col('UPPER_WICK_PCT'), oL = ctx.col('LOWER_WICK_PCT'), oC = ctx.col('CLV');
     return (t0, t1) => {
@@ -79,9 +82,9 @@ export const candle: KernelDef = {
           const H = h[i], L = l[i], C = c[i], O = o[i];
           const r = H - L;
           const ok = r > 0;
-          if (oU) oU[lo + n] = ok ? (H - (O > C ? O : C)) / r : 0;
-          if (oL) oL[lo + n] = ok ? ((O < C ? O : C) - L) / r : 0;
-          if (oC) oC[lo + n] = ok ? (C - L - (H - C)) / r : 0;
+          if (oU) oU[(lo + n) * FS] = ok ? (H - (O > C ? O : C)) / r : 0;
+          if (oL) oL[(lo + n) * FS] = ok ? ((O < C ? O : C) - L) / r : 0;
+          if (oC) oC[(lo + n) * FS] = ok ? (C - L - (H - C)) / r : 0;
         }
       }
     };
@@ -96,6 +99,7 @@ export const dayRange: KernelDef = {
   id: 'day-range',
   outputs: ['GAP_PCT', 'HOD', 'LOD', 'POS_IN_DAY_RANGE', 'ORH_15', 'ORL_15', 'ORB_STATE_15', 'PDH', 'PDL', 'PDC'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, o, h, l, c, sessStart } = ctx;
     const oG = ctx.col('GAP_PCT'), oH = ctx.col('HOD'), oL = ctx.col('LOD'), oP = ctx.col('POS_IN_DAY_RANGE');
     const oOH = ctx.col('ORH_15'), oOL = ctx.col('ORL_15'), oOB = ctx.col('ORB_STATE_15');
@@ -129,21 +133,21 @@ export const dayRange: KernelDef = {
             orl[n] = m === 0 || L < orl[n] ? L : orl[n];
           }
           const j = lo + n;
-          if (oH) oH[j] = hod[n];
-          if (oL) oL[j] = lod[n];
+          if (oH) oH[(j) * FS] = hod[n];
+          if (oL) oL[(j) * FS] = lod[n];
           if (oP) {
             const r = hod[n] - lod[n];
-            oP[j] = r > 0 ? (C - lod[n]) / r : 0.5;
+            oP[(j) * FS] = r > 0 ? (C - lod[n]) / r : 0.5;
           }
           if (m >= 15) {
-            if (oOH) oOH[j] = orh[n];
-            if (oOL) oOL[j] = orl[n];
-            if (oOB) oOB[j] = C > orh[n] ? 1 : C < orl[n] ? -1 : 0;
+            if (oOH) oOH[(j) * FS] = orh[n];
+            if (oOL) oOL[(j) * FS] = orl[n];
+            if (oOB) oOB[(j) * FS] = C > orh[n] ? 1 : C < orl[n] ? -1 : 0;
           }
-          if (oG) oG[j] = gap[n];
-          if (oPH) oPH[j] = pdh[n];
-          if (oPL) oPL[j] = pdl[n];
-          if (oPC) oPC[j] = pdc[n];
+          if (oG) oG[(j) * FS] = gap[n];
+          if (oPH) oPH[(j) * FS] = pdh[n];
+          if (oPL) oPL[(j) * FS] = pdl[n];
+          if (oPC) oPC[(j) * FS] = pdc[n];
         }
       }
     };
@@ -156,6 +160,7 @@ export const distAtr: KernelDef = {
   outputs: ['DIST_HOD_ATR', 'DIST_LOD_ATR'],
   needs: ['ATR14'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c, sessStart } = ctx;
     const oH = ctx.col('DIST_HOD_ATR'), oL = ctx.col('DIST_LOD_ATR');
     const A = ctx.series('ATR14');
@@ -170,8 +175,8 @@ export const distAtr: KernelDef = {
           if (first || l[i] < lod[n]) lod[n] = l[i];
           if (t < 14) continue;
           const a = A[i];
-          if (oH) oH[lo + n] = a > 0 ? (hod[n] - c[i]) / a : 0;
-          if (oL) oL[lo + n] = a > 0 ? (c[i] - lod[n]) / a : 0;
+          if (oH) oH[(lo + n) * FS] = a > 0 ? (hod[n] - c[i]) / a : 0;
+          if (oL) oL[(lo + n) * FS] = a > 0 ? (c[i] - lod[n]) / a : 0;
         }
       }
     };
@@ -183,6 +188,7 @@ export const rollSpread: KernelDef = {
   id: 'roll-spread',
   outputs: ['ROLL_SPREAD_30'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c } = ctx;
     const out = ctx.col('ROLL_SPREAD_30')!;
     const sx = new RollSum(N, 30, 2), sy = new RollSum(N, 30, 2), sxy = new RollSum(N, 30, 2);
@@ -203,7 +209,7 @@ export const rollSpread: KernelDef = {
         if (t < 31) continue;
         for (let n = 0; n < N; n++) {
           const cov = sxy.sum[n] / 30 - (sx.sum[n] / 30) * (sy.sum[n] / 30);
-          out[lo + n] = cov < 0 ? (2 * Math.sqrt(-cov)) / c[base + n] : 0;
+          out[(lo + n) * FS] = cov < 0 ? (2 * Math.sqrt(-cov)) / c[base + n] : 0;
         }
       }
     };
@@ -215,6 +221,7 @@ export const clock: KernelDef = {
   id: 'clock',
   outputs: ['MINUTE_OF_SESSION', 'TOD_SIN', 'TOD_COS', 'MINUTES_TO_CLOSE'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, sessStart, panel } = ctx;
     const oM = ctx.col('MINUTE_OF_SESSION'), oS = ctx.col('TOD_SIN'), oC = ctx.col('TOD_COS'), oX = ctx.col('MINUTES_TO_CLOSE');
     return (t0, t1) => {
@@ -224,7 +231,7 @@ export const clock: KernelDef = {
         const bars = panel.sessions[panel.sessionOfRow[t]].bars;
         const a = (2 * Math.PI * m) / 390;
         const vals: [Float32Array | null, number][] = [[oM, m], [oS, Math.sin(a)], [oC, Math.cos(a)], [oX, bars - 1 - m]];
-        for (const [out, val] of vals) if (out) out.fill(val, lo, lo + N);
+        for (const [out, val] of vals) if (out) for (let n = 0; n < N; n++) out[(lo + n) * FS] = val;
       }
     };
   },

@@ -10,6 +10,7 @@ export const ema: KernelDef = {
   id: 'ema',
   outputs: ['EMA_9', 'EMA_21', 'EMA_50'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c } = ctx;
     const specs = ([['EMA_9', 9], ['EMA_21', 21], ['EMA_50', 50]] as const)
       .map(([name, n]) => ({ out: ctx.col(name), e: new Ema(N, n, 0) }))
@@ -21,7 +22,7 @@ export const ema: KernelDef = {
           e.update(t, c, base);
           if (t >= e.first) {
             const y = e.y, o = out!;
-            for (let n = 0; n < N; n++) o[lo + n] = y[n];
+            for (let n = 0; n < N; n++) o[(lo + n) * FS] = y[n];
           }
         }
       }
@@ -41,6 +42,7 @@ function macdLike(id: string, field: 'c' | 'v', macdNames: string[] | null, ppoN
     id,
     outputs: [...(macdNames ?? []), ppoName],
     make(ctx) {
+      const FS = ctx.FS;
       const { N } = ctx;
       const x = field === 'c' ? ctx.c : ctx.v;
       const oM = macdNames ? ctx.col(macdNames[0]) : null;
@@ -60,16 +62,16 @@ function macdLike(id: string, field: 'c' | 'v', macdNames: string[] | null, ppoN
           if (oP) pfast.update(t, x, base);
           if (t < 25) continue;
           const F = fast.y, S = slow.y, PF = pfast.y;
-          if (oP) for (let n = 0; n < N; n++) oP[lo + n] = isZero(S[n]) ? 0 : (100 * (PF[n] - S[n])) / S[n];
+          if (oP) for (let n = 0; n < N; n++) oP[(lo + n) * FS] = isZero(S[n]) ? 0 : (100 * (PF[n] - S[n])) / S[n];
           if (!wantM) continue;
           for (let n = 0; n < N; n++) m[n] = F[n] - S[n];
           sig.update(t, m, 0);
           if (t < 33) continue;
           const G = sig.y;
           for (let n = 0; n < N; n++) {
-            if (oM) oM[lo + n] = m[n];
-            if (oS) oS[lo + n] = G[n];
-            if (oH) oH[lo + n] = m[n] - G[n];
+            if (oM) oM[(lo + n) * FS] = m[n];
+            if (oS) oS[(lo + n) * FS] = G[n];
+            if (oH) oH[(lo + n) * FS] = m[n] - G[n];
           }
         }
       };
@@ -84,6 +86,7 @@ export const tsi: KernelDef = {
   id: 'tsi',
   outputs: ['TSI_25_13'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c } = ctx;
     const out = ctx.col('TSI_25_13')!;
     const e1 = new Ema(N, 25, 1), a1 = new Ema(N, 25, 1), e2 = new Ema(N, 13, 25), a2 = new Ema(N, 13, 25);
@@ -104,7 +107,7 @@ export const tsi: KernelDef = {
         if (t < 37) continue;
         for (let n = 0; n < N; n++) {
           const den = a2.y[n];
-          out[lo + n] = den > 0 ? (100 * e2.y[n]) / den : 0;
+          out[(lo + n) * FS] = den > 0 ? (100 * e2.y[n]) / den : 0;
         }
       }
     };
@@ -116,6 +119,7 @@ export const smaVwma: KernelDef = {
   id: 'sma-vwma',
   outputs: ['SMA_20', 'VWMA_20'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c, v } = ctx;
     const oS = ctx.col('SMA_20'), oV = ctx.col('VWMA_20');
     const sc = new RollSum(N, 20, 0), sv = new RollSum(N, 20, 0), svc = new RollSum(N, 20, 0);
@@ -132,8 +136,8 @@ export const smaVwma: KernelDef = {
         if (t < 19) continue;
         for (let n = 0; n < N; n++) {
           const sma = sc.sum[n] / 20;
-          if (oS) oS[lo + n] = sma;
-          if (oV) oV[lo + n] = sv.sum[n] > 0 ? svc.sum[n] / sv.sum[n] : sma;
+          if (oS) oS[(lo + n) * FS] = sma;
+          if (oV) oV[(lo + n) * FS] = sv.sum[n] > 0 ? svc.sum[n] / sv.sum[n] : sma;
         }
       }
     };
@@ -197,6 +201,7 @@ export const hma: KernelDef = {
   id: 'hma',
   outputs: ['HMA_21'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c } = ctx;
     const out = ctx.col('HMA_21')!;
     const w10 = new Wma(N, 10, 0), w21 = new Wma(N, 21, 0), w4 = new Wma(N, 4, 20);
@@ -210,7 +215,7 @@ export const hma: KernelDef = {
         for (let n = 0; n < N; n++) d[n] = 2 * w10.y[n] - w21.y[n];
         w4.update(t, d, 0);
         if (t < 23) continue;
-        for (let n = 0; n < N; n++) out[lo + n] = w4.y[n];
+        for (let n = 0; n < N; n++) out[(lo + n) * FS] = w4.y[n];
       }
     };
   },
@@ -221,6 +226,7 @@ export const kama: KernelDef = {
   id: 'kama',
   outputs: ['KAMA_10'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c } = ctx;
     const out = ctx.col('KAMA_10')!;
     const cMax = 2 / 31, cDiff = 2 / 3 - cMax;
@@ -242,7 +248,7 @@ export const kama: KernelDef = {
           const prev = t === 10 ? c[base - N + n] : y[n];
           const k = prev + (x - prev) * sc;
           y[n] = k;
-          out[lo + n] = k;
+          out[(lo + n) * FS] = k;
         }
       }
     };
@@ -254,6 +260,7 @@ export const adx: KernelDef = {
   id: 'adx',
   outputs: ['ADX_14', 'PLUS_DI_14', 'MINUS_DI_14'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c } = ctx;
     const oA = ctx.col('ADX_14'), oP = ctx.col('PLUS_DI_14'), oM = ctx.col('MINUS_DI_14');
     const P = 14;
@@ -287,8 +294,8 @@ export const adx: KernelDef = {
             const s = pdi + mdi;
             if (!isZero(s)) dx = (100 * Math.abs(mdi - pdi)) / s;
           }
-          if (oP) oP[lo + n] = pdi;
-          if (oM) oM[lo + n] = mdi;
+          if (oP) oP[(lo + n) * FS] = pdi;
+          if (oM) oM[(lo + n) * FS] = mdi;
           if (t < 2 * P - 1) {
             if (dx === dx) sumDX[n] += dx;
           } else if (t === 2 * P - 1) {
@@ -297,7 +304,7 @@ export const adx: KernelDef = {
           } else if (dx === dx) {
             adxv[n] = (adxv[n] * (P - 1) + dx) / P;
           }
-          if (oA && t >= 2 * P - 1) oA[lo + n] = adxv[n];
+          if (oA && t >= 2 * P - 1) oA[(lo + n) * FS] = adxv[n];
         }
       }
     };
@@ -309,6 +316,7 @@ export const aroon: KernelDef = {
   id: 'aroon',
   outputs: ['AROONOSC_25'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l } = ctx;
     const out = ctx.col('AROONOSC_25')!;
     const hh = new RollExt(N, 26, 0, true), ll = new RollExt(N, 26, 0, false);
@@ -318,7 +326,7 @@ export const aroon: KernelDef = {
         hh.update(t, h, base);
         ll.update(t, l, base);
         if (t < 25) continue;
-        for (let n = 0; n < N; n++) out[lo + n] = 4 * (hh.idx[n] - ll.idx[n]);
+        for (let n = 0; n < N; n++) out[(lo + n) * FS] = 4 * (hh.idx[n] - ll.idx[n]);
       }
     };
   },
@@ -332,6 +340,7 @@ export const supertrend: KernelDef = {
   id: 'supertrend',
   outputs: ['SUPERTREND_10_3', 'SUPERTREND_DIR'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c } = ctx;
     const oS = ctx.col('SUPERTREND_10_3'), oD = ctx.col('SUPERTREND_DIR');
     const atr = new Wilder(N, 10, 1);
@@ -361,8 +370,8 @@ export const supertrend: KernelDef = {
             }
           }
           ub[n] = u; lb[n] = lw; dir[n] = d;
-          if (oS) oS[lo + n] = d > 0 ? lw : u;
-          if (oD) oD[lo + n] = d;
+          if (oS) oS[(lo + n) * FS] = d > 0 ? lw : u;
+          if (oD) oD[(lo + n) * FS] = d;
         }
       }
     };
@@ -374,6 +383,7 @@ export const psar: KernelDef = {
   id: 'psar',
   outputs: ['PSAR'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l } = ctx;
     const out = ctx.col('PSAR')!;
     const ACC = 0.02, MAX = 0.2;
@@ -402,13 +412,13 @@ export const psar: KernelDef = {
               s = e;
               if (s < prevHigh) s = prevHigh;
               if (s < newHigh) s = newHigh;
-              out[lo + n] = s;
+              out[(lo + n) * FS] = s;
               a = ACC; e = newLow;
               s = s + a * (e - s);
               if (s < prevHigh) s = prevHigh;
               if (s < newHigh) s = newHigh;
             } else {
-              out[lo + n] = s;
+              out[(lo + n) * FS] = s;
               if (newHigh > e) { e = newHigh; a += ACC; if (a > MAX) a = MAX; }
               s = s + a * (e - s);
               if (s > prevLow) s = prevLow;
@@ -419,13 +429,13 @@ export const psar: KernelDef = {
             s = e;
             if (s > prevLow) s = prevLow;
             if (s > newLow) s = newLow;
-            out[lo + n] = s;
+            out[(lo + n) * FS] = s;
             a = ACC; e = newHigh;
             s = s + a * (e - s);
             if (s > prevLow) s = prevLow;
             if (s > newLow) s = newLow;
           } else {
-            out[lo + n] = s;
+            out[(lo + n) * FS] = s;
             if (newLow < e) { e = newLow; a += ACC; if (a > MAX) a = MAX; }
             s = s + a * (e - s);
             if (s < prevHigh) s = prevHigh;
@@ -443,6 +453,7 @@ export const linreg: KernelDef = {
   id: 'linreg',
   outputs: ['LINREG_SLOPE_20'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c } = ctx;
     const out = ctx.col('LINREG_SLOPE_20')!;
     const W = 20, SX = (W * (W - 1)) / 2, SXX = ((W - 1) * W * (2 * W - 1)) / 6, DEN = W * SXX - SX * SX;
@@ -470,7 +481,7 @@ export const linreg: KernelDef = {
             S[n] += yn - yo;
           }
         }
-        for (let n = 0; n < N; n++) out[lo + n] = (W * WS[n] - SX * S[n]) / DEN;
+        for (let n = 0; n < N; n++) out[(lo + n) * FS] = (W * WS[n] - SX * S[n]) / DEN;
       }
     };
   },

@@ -8,6 +8,7 @@ export const atr: KernelDef = {
   outputs: ['TRANGE', 'ATR_14', 'NATR_14'],
   provides: ['ATR14'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c } = ctx;
     const oT = ctx.col('TRANGE'), oA = ctx.col('ATR_14'), oN = ctx.col('NATR_14');
     const S = ctx.series('ATR14');
@@ -24,7 +25,7 @@ export const atr: KernelDef = {
           const i = base + n, pc = c[i - N];
           const x = (h[i] > pc ? h[i] : pc) - (l[i] < pc ? l[i] : pc);
           tr[n] = x;
-          if (oT) oT[lo + n] = x;
+          if (oT) oT[(lo + n) * FS] = x;
         }
         w.update(t, tr, 0);
         if (t < 14) {
@@ -34,10 +35,10 @@ export const atr: KernelDef = {
         const y = w.y;
         for (let n = 0; n < N; n++) {
           S[base + n] = y[n];
-          if (oA) oA[lo + n] = y[n];
+          if (oA) oA[(lo + n) * FS] = y[n];
           if (oN) {
             const cc = c[base + n];
-            oN[lo + n] = cc > -1e-14 && cc < 1e-14 ? 0 : (100 * y[n]) / cc;
+            oN[(lo + n) * FS] = cc > -1e-14 && cc < 1e-14 ? 0 : (100 * y[n]) / cc;
           }
         }
       }
@@ -54,6 +55,7 @@ export const bands: KernelDef = {
   id: 'bands',
   outputs: ['SQZ_MOM', 'SQZ_ON', 'BB_UPPER_20_2', 'BB_LOWER_20_2', 'BB_WIDTH_20', 'BB_PCTB_20', 'KC_UPPER_20_2', 'KC_LOWER_20_2'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c } = ctx;
     const oMom = ctx.col('SQZ_MOM'), oOn = ctx.col('SQZ_ON');
     const oBU = ctx.col('BB_UPPER_20_2'), oBL = ctx.col('BB_LOWER_20_2'), oBW = ctx.col('BB_WIDTH_20'), oBP = ctx.col('BB_PCTB_20');
@@ -87,7 +89,7 @@ export const bands: KernelDef = {
         if (oMom && t >= 12) {
           for (let n = 0; n < N; n++) m[n] = c[base + n] - c[base - 12 * N + n];
           mom.update(t, m, 0);
-          if (t >= 17) for (let n = 0; n < N; n++) oMom[lo + n] = mom.sum[n] / 6;
+          if (t >= 17) for (let n = 0; n < N; n++) oMom[(lo + n) * FS] = mom.sum[n] / 6;
         }
         if (t >= 19 && needBB) {
           for (let n = 0; n < N; n++) {
@@ -96,21 +98,21 @@ export const bands: KernelDef = {
             const sd = va > 0 ? Math.sqrt(va) : 0;
             const U = mean + 2 * sd, L = mean - 2 * sd;
             const j = lo + n;
-            if (oBU) oBU[j] = U;
-            if (oBL) oBL[j] = L;
-            if (oBW) oBW[j] = (U - L) / mean;
-            if (oBP) oBP[j] = U > L ? (c[base + n] - L) / (U - L) : 0.5;
+            if (oBU) oBU[(j) * FS] = U;
+            if (oBL) oBL[(j) * FS] = L;
+            if (oBW) oBW[(j) * FS] = (U - L) / mean;
+            if (oBP) oBP[(j) * FS] = U > L ? (c[base + n] - L) / (U - L) : 0.5;
             if (oOn && t >= 20) {
               const r = (1.5 * str.sum[n]) / 20;
-              oOn[j] = U < mean + r && L > mean - r ? 1 : 0;
+              oOn[(j) * FS] = U < mean + r && L > mean - r ? 1 : 0;
             }
           }
         }
         if (t >= 20 && (oKU || oKL)) {
           for (let n = 0; n < N; n++) {
             const mid = ec.y[n], r = 2 * etr.y[n];
-            if (oKU) oKU[lo + n] = mid + r;
-            if (oKL) oKL[lo + n] = mid - r;
+            if (oKU) oKU[(lo + n) * FS] = mid + r;
+            if (oKL) oKL[(lo + n) * FS] = mid - r;
           }
         }
       }
@@ -123,6 +125,7 @@ export const donchian: KernelDef = {
   id: 'donchian',
   outputs: ['DONCH_HIGH_20', 'DONCH_LOW_20'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l } = ctx;
     const oH = ctx.col('DONCH_HIGH_20'), oL = ctx.col('DONCH_LOW_20');
     const hh = new RollExt(N, 20, 0, true), ll = new RollExt(N, 20, 0, false);
@@ -133,8 +136,8 @@ export const donchian: KernelDef = {
         if (oL) ll.update(t, l, base);
         if (t < 19) continue;
         for (let n = 0; n < N; n++) {
-          if (oH) oH[lo + n] = hh.v[n];
-          if (oL) oL[lo + n] = ll.v[n];
+          if (oH) oH[(lo + n) * FS] = hh.v[n];
+          if (oL) oL[(lo + n) * FS] = ll.v[n];
         }
       }
     };
@@ -150,6 +153,7 @@ export const rangeVol: KernelDef = {
   outputs: ['RV_30', 'PARKINSON_30', 'GK_30', 'RANGE_PCT'],
   needs: ['LR1'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, o, h, l, c } = ctx;
     const LR1 = ctx.series('LR1');
     const oRV = ctx.col('RV_30'), oP = ctx.col('PARKINSON_30'), oG = ctx.col('GK_30'), oR = ctx.col('RANGE_PCT');
@@ -167,7 +171,7 @@ export const rangeVol: KernelDef = {
             p[n] = hl * hl;
             g[n] = 0.5 * hl * hl - GKC * co * co;
           }
-          if (oR) oR[lo + n] = (100 * (h[i] - l[i])) / c[i];
+          if (oR) oR[(lo + n) * FS] = (100 * (h[i] - l[i])) / c[i];
           if (oRV && t >= 1) {
             const r = LR1[i];
             a[n] = r;
@@ -182,15 +186,15 @@ export const rangeVol: KernelDef = {
         }
         if (t >= 29)
           for (let n = 0; n < N; n++) {
-            if (oP) oP[lo + n] = Math.sqrt(pk.sum[n] * PK);
+            if (oP) oP[(lo + n) * FS] = Math.sqrt(pk.sum[n] * PK);
             if (oG) {
               const x = gk.sum[n] / 30;
-              oG[lo + n] = x > 0 ? Math.sqrt(x) : 0;
+              oG[(lo + n) * FS] = x > 0 ? Math.sqrt(x) : 0;
             }
             if (oRV && t >= 30) {
               const m = r1.sum[n] / 30;
               const va = r2.sum[n] / 30 - m * m;
-              oRV[lo + n] = va > 0 ? Math.sqrt(va) : 0;
+              oRV[(lo + n) * FS] = va > 0 ? Math.sqrt(va) : 0;
             }
           }
       }

@@ -12,6 +12,7 @@ export const obvAd: KernelDef = {
   id: 'obv-ad',
   outputs: ['OBV_SESSION', 'AD_SESSION', 'ADOSC_3_10'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c, v, sessStart } = ctx;
     const oO = ctx.col('OBV_SESSION'), oA = ctx.col('AD_SESSION'), oX = ctx.col('ADOSC_3_10');
     const obv = new Float64Array(N), ad = new Float64Array(N), adc = new Float64Array(N);
@@ -34,8 +35,8 @@ export const obvAd: KernelDef = {
             else if (d < 0) obv[n] -= vv;
             ad[n] += x;
           }
-          if (oO) oO[lo + n] = obv[n];
-          if (oA) oA[lo + n] = ad[n];
+          if (oO) oO[(lo + n) * FS] = obv[n];
+          if (oA) oA[(lo + n) * FS] = ad[n];
           if (oX) {
             const a = (adc[n] += x);
             if (t === 0) {
@@ -45,7 +46,7 @@ export const obvAd: KernelDef = {
               fast[n] += kf * (a - fast[n]);
               slow[n] += ks * (a - slow[n]);
             }
-            if (t >= 9) oX[lo + n] = fast[n] - slow[n];
+            if (t >= 9) oX[(lo + n) * FS] = fast[n] - slow[n];
           }
         }
       }
@@ -58,6 +59,7 @@ export const mfi: KernelDef = {
   id: 'mfi',
   outputs: ['MFI_14'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c, v } = ctx;
     const out = ctx.col('MFI_14')!;
     const pos = new RollSum(N, 14, 1), neg = new RollSum(N, 14, 1);
@@ -79,7 +81,7 @@ export const mfi: KernelDef = {
         if (t < 14) continue;
         for (let n = 0; n < N; n++) {
           const s = pos.sum[n] + neg.sum[n];
-          out[lo + n] = s < 1 ? 0 : (100 * pos.sum[n]) / s;
+          out[(lo + n) * FS] = s < 1 ? 0 : (100 * pos.sum[n]) / s;
         }
       }
     };
@@ -94,6 +96,7 @@ export const volRoll: KernelDef = {
   id: 'vol-roll',
   outputs: ['CMF_20', 'EFI_13', 'VOL_SMA_20', 'RVOL_20', 'VOL_Z_20'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, h, l, c, v } = ctx;
     const oC = ctx.col('CMF_20'), oE = ctx.col('EFI_13'), oS = ctx.col('VOL_SMA_20'), oR = ctx.col('RVOL_20'), oZ = ctx.col('VOL_Z_20');
     const sv = new RollSum(N, 20, 0), scv = new RollSum(N, 20, 0), lz = new RollSum(N, 20, 0), lz2 = new RollSum(N, 20, 0);
@@ -125,22 +128,22 @@ export const volRoll: KernelDef = {
         if (oE && t >= 1) {
           for (let n = 0; n < N; n++) e[n] = (c[base + n] - c[base - N + n]) * v[base + n];
           efi.update(t, e, 0);
-          if (t >= 13) for (let n = 0; n < N; n++) oE[lo + n] = efi.y[n];
+          if (t >= 13) for (let n = 0; n < N; n++) oE[(lo + n) * FS] = efi.y[n];
         }
         if (t < 19) continue;
         for (let n = 0; n < N; n++) {
           const j = lo + n;
           const sma = sv.sum[n] / 20;
-          if (oS) oS[j] = sma;
+          if (oS) oS[(j) * FS] = sma;
           if (oR) {
-            if (t >= 20) oR[j] = prevSma[n] > 0 ? v[base + n] / prevSma[n] : NaN;
+            if (t >= 20) oR[(j) * FS] = prevSma[n] > 0 ? v[base + n] / prevSma[n] : NaN;
             prevSma[n] = sma;
           }
-          if (oC) oC[j] = sv.sum[n] > 0 ? scv.sum[n] / sv.sum[n] : 0;
+          if (oC) oC[(j) * FS] = sv.sum[n] > 0 ? scv.sum[n] / sv.sum[n] : 0;
           if (oZ) {
             const m = lz.sum[n] / 20;
             const va = lz2.sum[n] / 20 - m * m;
-            oZ[j] = va > 1e-10 ? (lv[n] - m) / Math.sqrt(va) : 0;
+            oZ[(j) * FS] = va > 1e-10 ? (lv[n] - m) / Math.sqrt(va) : 0;
           }
         }
       }
@@ -157,6 +160,7 @@ export const todVolume: KernelDef = {
   id: 'tod-volume',
   outputs: ['CUM_VOL_SESSION', 'RVOL_TOD_20D', 'CUM_VOL_TOD_RATIO'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, v, sessStart, panel } = ctx;
     const oC = ctx.col('CUM_VOL_SESSION'), oR = ctx.col('RVOL_TOD_20D'), oX = ctx.col('CUM_VOL_TOD_RATIO');
     const D = 20, MIN = 5;
@@ -178,12 +182,12 @@ export const todVolume: KernelDef = {
           const vv = v[base + n];
           const cv = first ? vv : cum[n] + vv;
           cum[n] = cv;
-          if (oC) oC[lo + n] = cv;
+          if (oC) oC[(lo + n) * FS] = cv;
           if (!needTod) continue;
           const r = m * N + n;
           if (k >= MIN) {
-            if (oR) oR[lo + n] = sumV[r] > 0 ? vv / (sumV[r] / k) : NaN;
-            if (oX) oX[lo + n] = sumC[r] > 0 ? cv / (sumC[r] / k) : NaN;
+            if (oR) oR[(lo + n) * FS] = sumV[r] > 0 ? vv / (sumV[r] / k) : NaN;
+            if (oX) oX[(lo + n) * FS] = sumC[r] > 0 ? cv / (sumC[r] / k) : NaN;
           }
           // running sums (volumes are mostly integers, so these are exact in float64)
           if (k === D) {
@@ -207,6 +211,7 @@ export const amihud: KernelDef = {
   outputs: ['AMIHUD_30'],
   needs: ['LR1'],
   make(ctx) {
+    const FS = ctx.FS;
     const { N, c, v } = ctx;
     const LR1 = ctx.series('LR1');
     const out = ctx.col('AMIHUD_30')!;
@@ -229,7 +234,7 @@ export const amihud: KernelDef = {
         s.update(t, a, 0);
         k.update(t, b, 0);
         if (t < 30) continue;
-        for (let n = 0; n < N; n++) out[lo + n] = k.sum[n] > 0.5 ? s.sum[n] / k.sum[n] : NaN;
+        for (let n = 0; n < N; n++) out[(lo + n) * FS] = k.sum[n] > 0.5 ? s.sum[n] / k.sum[n] : NaN;
       }
     };
   },
