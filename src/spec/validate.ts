@@ -54,7 +54,9 @@ function describe(value: unknown): string {
 
 function toProblem(e: ErrorObject): SchemaProblem | undefined {
   const path = pathOf(e.instancePath);
-  const name = path.length ? `\`${path[path.length - 1]}\`` : 'the spec';
+  const last = path[path.length - 1];
+  // An item of a list is named by the list: `names[2]`.
+  const name = path.length === 0 ? 'the spec' : typeof last === 'number' ? `\`${path[path.length - 2]}[${last}]\`` : `\`${last}\``;
   const p = e.params as Record<string, any>;
   switch (e.keyword) {
     case 'if':

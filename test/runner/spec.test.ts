@@ -157,3 +157,20 @@ describe('shipped pipelines', () => {
     expect(loadSpec(join(dir, 'all-tickers.yaml'), { flags: { maxTickers: 50 } }).universe.tickers).toHaveLength(50);
   });
 });
+
+describe('indicator names in specs', () => {
+  it('are checked at load time against the 111 names, with a suggestion', async () => {
+    const d = diagnosticsOf(MINIMAL.replace('    inputs: [bars]\n', '    inputs: [bars]\n    params:\n      names: [AVWAP_SESSION, RSI14]\n'));
+    expect(d[0].message).toBe('unknown value for `names[1]` `RSI14`');
+    expect(d[0].hint).toBe('did you mean `RSI_14`?');
+    expect(d[0].location).toMatchObject({ line: 11, col: 30 });
+  });
+
+  it('the schema lists exactly the engine names, in order (editors complete them)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { INDICATOR_NAMES } = await import('../../src/indicators/index.js');
+    const { SCHEMAS_DIR } = await import('../../src/util/paths.js');
+    const schema = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'pipeline.schema.json'), 'utf8'));
+    expect(schema.definitions.indicatorName.enum).toEqual([...INDICATOR_NAMES]);
+  });
+});
