@@ -15,7 +15,7 @@ import { planSpec, type Plan } from './dag/plan.js';
 import type { Spec } from './spec/types.js';
 import { STEP_KIND_REGISTRY } from './steps/index.js';
 import type { RunEnvironment } from './steps/kind.js';
-import { gitInfo } from './util/gitinfo.js';
+import { gitCommit, gitDirty } from './util/gitinfo.js';
 import { PACKAGE_ROOT } from './util/paths.js';
 import { cpus } from 'node:os';
 
@@ -64,7 +64,8 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
   const runs = new RunStore(cache.db);
   const runId = newRunId();
   const env = makeEnvironment(spec, { modelsDir: opts.modelsDir, env: opts.env, runId });
-  const git = gitInfo(spec.dir);
+  const commit = gitCommit(spec.dir);
+  const dirty = commit ? gitDirty(spec.dir) : Promise.resolve(undefined);
   const t0 = performance.now();
   const report: Reporter = opts.report ?? (() => {});
   const signal = opts.signal ?? new AbortController().signal;
@@ -79,8 +80,7 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
     resolved: { ...spec.resolved, overrides: spec.overrides, tickers: spec.universe.tickers },
     seed: spec.seed,
     packageVersion: PACKAGE_VERSION,
-    gitCommit: git.commit,
-    gitDirty: git.dirty,
+    gitCommit: commit,
   });
   report({
     type: 'run-start',
@@ -110,10 +110,10 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
     const failed = [...results.values()].some((r) => r.status === 'failed' || r.status === 'skipped');
     const status = signal.aborted ? 'interrupted' : failed ? 'failed' : 'ok';
     const firstError = [...results.values()].find((r) => r.status === 'failed')?.error;
-    runs.finish(runId, status, metrics, firstError);
+    runs.finish(runId, status, metrics, firstError, await dirty);
     outcome = { runId, status, results, metrics, ms: performance.now() - t0 };
   } catch (e) {
-    runs.finish(runId, signal.aborted ? 'interrupted' : 'failed', {}, (e as Error).message);
+    runs.finish(runId, signal.aborted ? 'interrupted' : 'failed', {}, (e as Error).message, await dirty);
     cache.close();
     throw e;
   }

@@ -28,13 +28,13 @@ export interface RunRecord {
 export class RunStore {
   constructor(private readonly db: Database.Database) {}
 
-  begin(r: Omit<RunRecord, 'status' | 'finishedAt'>): void {
+  begin(r: Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'>): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, started_at, status, spec_path, spec_name, spec_hash, spec_text, resolved, seed, package_version, git_commit, git_dirty)
-         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, started_at, status, spec_path, spec_name, spec_hash, spec_text, resolved, seed, package_version, git_commit)
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(r.id, r.startedAt, r.specPath, r.specName, r.specHash, r.specText, JSON.stringify(r.resolved), r.seed, r.packageVersion, r.gitCommit ?? null, r.gitDirty === undefined ? null : r.gitDirty ? 1 : 0);
+      .run(r.id, r.startedAt, r.specPath, r.specName, r.specHash, r.specText, JSON.stringify(r.resolved), r.seed, r.packageVersion, r.gitCommit ?? null);
   }
 
   recordNode(runId: string, n: NodeResult): void {
@@ -43,8 +43,11 @@ export class RunStore {
       .run(runId, n.id, n.step, n.batch ?? null, n.key ?? null, n.status, n.status === 'hit' ? 1 : 0, n.ms, n.error ?? null);
   }
 
-  finish(runId: string, status: RunRecord['status'], metrics: RunRecord['metrics'], error?: string): void {
-    this.db.prepare('UPDATE runs SET finished_at = ?, status = ?, metrics = ?, error = ? WHERE id = ?').run(Date.now(), status, JSON.stringify(metrics ?? {}), error ?? null, runId);
+  /** Closes a run; the dirty flag comes last because `git status` runs while the pipeline does. */
+  finish(runId: string, status: RunRecord['status'], metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): void {
+    this.db
+      .prepare('UPDATE runs SET finished_at = ?, status = ?, metrics = ?, error = ?, git_dirty = ? WHERE id = ?')
+      .run(Date.now(), status, JSON.stringify(metrics ?? {}), error ?? null, gitDirty === undefined ? null : gitDirty ? 1 : 0, runId);
   }
 
   private toRecord(row: any): RunRecord {

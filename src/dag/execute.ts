@@ -227,7 +227,9 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       release(node);
       skipDependents(node, `its input ${node.id} failed`);
     } finally {
-      await collect();
+      // A node that ran may have left MLX arrays for the GC to free (see util/memory.ts); a hit
+      // made none, and a forced GC per hit would be most of a warm run's time.
+      if (results.get(node.id)?.status !== 'hit') await collect();
     }
   };
 

@@ -39,6 +39,11 @@ describe('quickstart end to end', () => {
     ]);
     const shown = new RunStore(cache.db).get(runs[0].id)!;
     expect(shown.specHash).toHaveLength(64);
+    if (existsSync(join(PACKAGE_ROOT, '.git'))) {
+      const { execFileSync } = await import('node:child_process');
+      expect(shown.gitCommit).toBe(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim());
+      expect(typeof shown.gitDirty).toBe('boolean');
+    }
     expect(shown.nodes!.every((n) => n.key && n.key.length === 64)).toBe(true);
     cache.close();
   });
