@@ -40,7 +40,9 @@ const only = process.argv.slice(2);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
-  .sort();
+  // The runner first: its warm-run figure is about process overhead, which the large heaps the
+  // other benchmarks leave behind would inflate (starting `git` alone grows with process memory).
+  .sort((a, b) => Number(b.startsWith('runner')) - Number(a.startsWith('runner')) || a.localeCompare(b));
 
 console.log(`# mlx-intraday benchmarks (${new Date().toISOString()}, node ${process.version}, ${process.platform}-${process.arch})`);
 for (const f of files) {
