@@ -178,8 +178,16 @@ export class ArtifactCache {
     return row ? this.rowToRecord(row) : undefined;
   }
 
-  /** Reads and verifies an entry. Throws CorruptEntryError (after removing it) when it does not check out. */
-  load(key: string): LoadedArtifact | undefined {
+  /** Marks an entry as used now (a cache hit), so `gc --older-than` keeps what runs still use. */
+  touch(key: string): void {
+    this.db.prepare('UPDATE artifacts SET last_used_at = ? WHERE key = ?').run(Date.now(), key);
+  }
+
+  /**
+   * Reads and verifies an entry. Throws CorruptEntryError (after removing it) when it does not
+   * check out. `touch: false` reads without counting as a use (verification).
+   */
+  load(key: string, opts: { touch?: boolean } = {}): LoadedArtifact | undefined {
     const row = this.db
       .prepare('SELECT key, step, kind, content_id, meta, bytes, checksum, created_at, last_used_at, blob, (blob IS NOT NULL) AS inline FROM artifacts WHERE key = ?')
       .get(key) as any;
@@ -205,7 +213,7 @@ export class ArtifactCache {
       this.remove(key);
       throw new CorruptEntryError(key, (e as Error).message);
     }
-    this.db.prepare('UPDATE artifacts SET last_used_at = ? WHERE key = ?').run(Date.now(), key);
+    if (opts.touch !== false) this.touch(key);
     return { record: this.rowToRecord(row), tensors };
   }
 
@@ -266,7 +274,7 @@ export class ArtifactCache {
     const corrupt: { key: string; reason: string }[] = [];
     keys.forEach((key, i) => {
       try {
-        this.load(key);
+        this.load(key, { touch: false });
       } catch (e) {
         if (e instanceof CorruptEntryError) corrupt.push({ key, reason: e.message });
         else throw e;
@@ -314,9 +322,11 @@ export class ArtifactCache {
         for (const f of readdirSync(d)) {
           const key = f.split('.')[0];
           const p = join(d, f);
-          const isTmp = f.endsWith('.tmp');
-          const stale = isTmp && Date.now() - statSync(p).mtimeMs > 3_600_000;
-          if ((!isTmp && !indexed.has(key)) || stale) {
+          // Only files an hour old: a writer renames its blob into place just before it
+          // inserts the row, so a fresh unindexed file may be a write in progress.
+          const stale = Date.now() - statSync(p).mtimeMs > 3_600_000;
+          const orphan = f.endsWith('.tmp') || !indexed.has(key);
+          if (orphan && stale) {
             freedBytes += statSync(p).size;
             unlinkSync(p);
             orphanFiles++;

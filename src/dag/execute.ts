@@ -193,6 +193,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       const record = cache.lookup(key);
       const forced = opts.refresh?.has(node.step.name) || node.kind.alwaysRun?.({ spec: plan.spec, step: node.step, params: node.params, batch: node.batch, env });
       if (record && !forced) {
+        cache.touch(key);
         const artifact = makeArtifact(node, key, record.contentId, record.meta);
         artifacts.set(node.id, artifact);
         contentIds.set(node.id, record.contentId);

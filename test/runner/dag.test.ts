@@ -184,6 +184,18 @@ name: toy
     expect(readdirSync(join(dir, 'blobs', key.slice(0, 2))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('a cache hit counts as a use: gc by age keeps what warm runs still hit; verify does not', async () => {
+    const cache = ArtifactCache.open(tempDir());
+    await runToy(TOY_SPEC(2), cache);
+    const hour = 3_600_000;
+    cache.db.prepare('UPDATE artifacts SET last_used_at = ?').run(Date.now() - 2 * hour);
+    cache.verify(); // reading every entry to check it is not a use
+    expect(cache.list().every((r) => r.lastUsedAt < Date.now() - hour)).toBe(true);
+    await runToy(TOY_SPEC(2), cache); // all hits
+    expect(cache.gc({ olderThanMs: hour }).removed).toBe(0);
+    expect(cache.list().length).toBe(4);
+  });
+
   it('cache verify finds corrupt entries and gc keeps what recent runs used', async () => {
     const dir = tempDir();
     const cache = ArtifactCache.open(dir);
