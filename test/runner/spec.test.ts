@@ -58,6 +58,12 @@ steps:
     expect(d.length).toBe(5);
   });
 
+  it('a step without kind gets exactly that error, not the params of every kind', () => {
+    const d = diagnosticsOf('name: x\nuniverse: {tickers: [A]}\nsteps:\n  bars: {inputs: []}\n');
+    expect(d.map((x) => x.message)).toEqual(['missing required key `kind` in `steps.bars`']);
+    expect(d[0].location).toMatchObject({ line: 4, col: 9 });
+  });
+
   it('reports a missing required key', () => {
     const d = diagnosticsOf('universe:\n  tickers: [A]\nsteps:\n  a: {kind: fetch}\n');
     expect(d[0].message).toBe('missing required key `name`');
