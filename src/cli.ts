@@ -93,10 +93,15 @@ specOptions(program.command('plan <spec>').description('print the nodes, their c
       return;
     }
     printTable(
-      nodes.map((n) => ({ node: n.id, kind: n.kind, key: n.key ? shortKey(n.key) : '—', cache: n.state === 'pending' ? `pending (after ${n.waitsFor} runs)` : n.state })),
+      nodes.map((n) => ({
+        node: n.id,
+        kind: n.kind,
+        key: n.key ? shortKey(n.key) : '—',
+        cache: n.state === 'pending' ? `key known after ${n.waitsFor} runs` : n.state === 'always' ? 'runs every time (re-reads its data)' : n.state,
+      })),
     );
-    const hits = nodes.filter((n) => n.state === 'hit').length;
-    console.log(`\n${nodes.length} nodes: ${hits} hit, ${nodes.filter((n) => n.state === 'miss').length} miss, ${nodes.filter((n) => n.state === 'pending').length} pending`);
+    const count = (s: string) => nodes.filter((n) => n.state === s).length;
+    console.log(`\n${nodes.length} nodes: ${count('hit')} hit, ${count('miss')} miss, ${count('always')} always run, ${count('pending')} pending (their keys depend on data not fetched yet)`);
   } finally {
     cache.close();
   }

@@ -14,7 +14,8 @@ export interface ResolvedNode {
   kind: string;
   batch?: number;
   key?: string;
-  state: 'hit' | 'miss' | 'pending';
+  /** 'always': the node runs on every run (e.g. re-reading local files), whatever the cache holds. */
+  state: 'hit' | 'miss' | 'pending' | 'always';
   /** Why a key is pending: the upstream node whose output is not known yet. */
   waitsFor?: string;
 }
@@ -27,10 +28,19 @@ export function resolvePlan(plan: Plan, cache: ArtifactCache, env: RunEnvironmen
     const base = { id, step: node.step.name, kind: node.kind.name, batch: node.batch?.index };
     const unknown = node.deps.find((d) => !contentIds.has(d));
     if (unknown) {
-      out.push({ ...base, state: 'pending', waitsFor: unknown });
+      // Name the node whose run decides it (the fetch), not the pending node in between.
+      const upstream = out.find((n) => n.id === unknown);
+      out.push({ ...base, state: 'pending', waitsFor: upstream?.waitsFor ?? unknown });
       continue;
     }
     const key = keyForNode(node, contentIds, env, plan);
+    if (node.kind.alwaysRun?.({ spec: plan.spec, step: node.step, params: node.params, batch: node.batch, env })) {
+      // What it will produce is known only once it ran (a fetch's data fingerprint).
+      const cid = contentIdFor(node, key);
+      if (cid) contentIds.set(id, cid);
+      out.push({ ...base, key, state: 'always' });
+      continue;
+    }
     const rec = cache.lookup(key);
     const cid = rec ? rec.contentId : contentIdFor(node, key);
     if (cid) contentIds.set(id, cid);

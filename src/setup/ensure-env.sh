@@ -7,7 +7,10 @@ cd "$(dirname "$0")/../.."
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
-has_blas() { ldconfig -p 2>/dev/null | grep -q 'libblas\.so\.3' && ldconfig -p 2>/dev/null | grep -q 'liblapack\.so\.3'; }
+# ldconfig lives in /sbin, which a normal user's PATH often lacks: look there too.
+LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
+has_lib() { "$LDCONFIG" -p 2>/dev/null | grep -q "$1" || ls /usr/lib/*/"$1" /usr/lib/"$1" /lib/*/"$1" >/dev/null 2>&1; }
+has_blas() { has_lib libblas.so.3 && has_lib liblapack.so.3; }
 
 if ! has_blas; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

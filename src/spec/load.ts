@@ -114,7 +114,8 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
 
   // Overrides: seed flags first, then --set (the more specific wins).
   const overrides: Override[] = [...seedFlagOverrides(opts.flags ?? {}, stepsRaw)];
-  for (const arg of opts.set ?? []) overrides.push(parseSetArg(arg, Object.keys(stepsRaw)));
+  const stepKinds = Object.fromEntries(Object.entries(stepsRaw).map(([name, st]) => [name, String((st as { kind?: unknown })?.kind ?? '')]));
+  for (const arg of opts.set ?? []) overrides.push(parseSetArg(arg, stepKinds));
   for (const o of overrides) applyOverride(obj, o);
 
   // ajv applies a kind's param defaults inside `allOf/then`, which it evaluates before the

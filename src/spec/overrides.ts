@@ -24,8 +24,13 @@ export interface SeedFlags {
 
 const TOP_LEVEL_KEYS = ['name', 'description', 'seed', 'batch_size', 'concurrency', 'universe', 'data', 'params'];
 
-/** Parses `a.b.c=value` given to --set; the value is read as YAML (5, true, [a, b], text). */
-export function parseSetArg(arg: string, stepNames: string[]): Override {
+/**
+ * Parses `a.b.c=value` given to --set; the value is read as YAML (5, true, [a, b], text). The
+ * head names a step, a top-level key, or a step kind when exactly one step has that kind
+ * (`--set train.epochs=5` reaches the train step whatever it is called).
+ */
+export function parseSetArg(arg: string, stepKinds: Record<string, string>): Override {
+  const stepNames = Object.keys(stepKinds);
   const origin = `--set ${arg}`;
   const eq = arg.indexOf('=');
   if (eq <= 0) {
@@ -39,7 +44,9 @@ export function parseSetArg(arg: string, stepNames: string[]): Override {
   } catch {
     value = arg.slice(eq + 1);
   }
-  const [head, ...rest] = keys;
+  let [head, ...rest] = keys;
+  const ofKind = stepNames.filter((n) => stepKinds[n] === head);
+  if (!stepNames.includes(head) && !TOP_LEVEL_KEYS.includes(head) && ofKind.length === 1) head = ofKind[0];
   if (stepNames.includes(head)) {
     if (rest.length === 0) {
       throw UsageError.one(`name a parameter of step \`${head}\``, `for example --set ${head}.epochs=5`, { file: origin });

@@ -22,7 +22,7 @@ describe('quickstart end to end', () => {
     const bt = cold.metrics.backtest;
     expect(Number.isFinite(bt.model_sharpe)).toBe(true);
     expect(Number.isFinite(bt.baseline_sharpe)).toBe(true);
-    expect(cold.metrics.model.epochs).toBe(4);
+    expect(cold.metrics.train.epochs).toBe(4);
     expect(existsSync(join(dir, 'models', 'quickstart.safetensors'))).toBe(true);
 
     const warm = await runPipeline(loadSpec(QUICKSTART), opts);
@@ -75,9 +75,9 @@ describe('CLI errors', () => {
 
   it('exits 2 on --set of an unknown path and on an unwritable cache directory', async () => {
     const dir = tempDir();
-    const r = await runCli(['validate', QUICKSTART, '--set', 'model.epochz=3']);
+    const r = await runCli(['validate', QUICKSTART, '--set', 'train.epochz=3']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--set model.epochz=3: error: unknown key `epochz`');
+    expect(r.stderr).toContain('--set train.epochz=3: error: unknown key `epochz`');
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     const c = await runCli(['--cache-dir', join(file, 'cache'), 'plan', QUICKSTART]);

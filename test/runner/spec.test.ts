@@ -72,7 +72,8 @@ steps:
 
   it('maps --set and the seed flags onto spec params', () => {
     const s = specFrom(MINIMAL + '  model:\n    kind: train\n    inputs: [ind]\n    params: {epochs: 20}\n', {
-      set: ['model.learning_rate=0.01', 'params.horizon=30'],
+      // `train` is the step's kind (the step is called model): one step of that kind, so it is meant.
+      set: ['train.learning_rate=0.01', 'params.horizon=30'],
       flags: { days: 15, epochs: 3, sampleInterval: 10, maxTickers: 1 },
     });
     expect(s.params.days).toBe(15);
