@@ -3,7 +3,7 @@
  * The CLI and the library (tests, sweeps) both call this.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ArtifactCache } from './cache/store.js';
 import { RunStore } from './cache/runs.js';
@@ -17,6 +17,7 @@ import { STEP_KIND_REGISTRY } from './steps/index.js';
 import type { RunEnvironment } from './steps/kind.js';
 import { gitCommit, gitDirty } from './util/gitinfo.js';
 import { PACKAGE_ROOT } from './util/paths.js';
+import { UsageError } from './util/errors.js';
 import { cpus } from 'node:os';
 
 export const PACKAGE_VERSION: string = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
@@ -58,8 +59,24 @@ export function planFor(spec: Spec): Plan {
   return planSpec(spec, STEP_KIND_REGISTRY);
 }
 
+/** A checkpoint folder that cannot be written fails before any work, not after training. */
+function checkModelsDir(plan: Plan, dir: string): void {
+  if (![...plan.nodes.values()].some((n) => n.kind.name === 'train')) return;
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw UsageError.one(
+      `models directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'pass a writable folder with --models-dir DIR (or set MLX_INTRADAY_MODELS)',
+      { file: dir },
+    );
+  }
+}
+
 export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutcome> {
   const plan = planFor(spec);
+  checkModelsDir(plan, opts.modelsDir);
   const cache = ArtifactCache.open(opts.cacheDir);
   const runs = new RunStore(cache.db);
   const runId = newRunId();

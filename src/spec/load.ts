@@ -11,6 +11,8 @@ import { UsageError, type Diagnostic, type SourceLocation } from '../util/errors
 import { didYouMean } from '../util/suggest.js';
 import { applyOverride, parseSetArg, seedFlagOverrides, type Override, type SeedFlags } from './overrides.js';
 import { validateSpecDocument } from './validate.js';
+import { sessionsEnding } from '../data/calendar.js';
+import { DataError } from '../data/provider.js';
 import type { SharedParams, Spec, StepKindName, StepSpec } from './types.js';
 
 export interface LoadOptions {
@@ -176,6 +178,18 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
     }
   }
   if (typeof u.max_tickers === 'number') tickers = tickers.slice(0, u.max_tickers);
+
+  // An end date must be a real calendar day with enough sessions before it.
+  const data = obj.data as { end?: unknown } | undefined;
+  const days = (obj.params as { days?: unknown } | undefined)?.days;
+  if (typeof data?.end === 'string' && typeof days === 'number') {
+    try {
+      sessionsEnding(data.end, days);
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      diagnostics.push({ message: `data.end: ${e.message}`, hint: e.hint ?? 'use a YYYY-MM-DD date on or after 2000-01-03', location: locate(['data', 'end']) });
+    }
+  }
   if (diagnostics.length) throw new UsageError(diagnostics);
 
   return {

@@ -84,6 +84,11 @@ describe('CLI errors', () => {
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/cache directory .* is not writable \(ENOTDIR\)/);
     expect(c.stderr).toContain('--cache-dir');
+    // An unwritable models folder fails before any work, not after training.
+    const m = await runCli(['--cache-dir', join(dir, 'cache'), '--models-dir', join(file, 'models'), 'run', QUICKSTART]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/models directory .* is not writable \(ENOTDIR\)/);
+    expect(m.stderr).toContain('--models-dir');
   });
 
   it('exits 2 on usage mistakes: unknown command, bad flag value, unknown --refresh step', async () => {

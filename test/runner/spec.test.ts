@@ -181,3 +181,14 @@ describe('indicator names in specs', () => {
     expect(schema.definitions.indicatorName.enum).toEqual([...INDICATOR_NAMES]);
   });
 });
+
+describe('data.end', () => {
+  it('must be a real day with sessions before it, checked at load time', () => {
+    const spec = (end: string) => `name: x\nuniverse: {tickers: [A]}\ndata: {end: ${end}}\nsteps:\n  bars: {kind: fetch}\n`;
+    const d = diagnosticsOf(spec('2026-02-30'));
+    expect(d[0].message).toBe('data.end: invalid date "2026-02-30": no such calendar day');
+    expect(d[0].location).toMatchObject({ line: 3, col: 13 });
+    expect(diagnosticsOf(spec('1999-01-05'))[0].message).toMatch(/outside the exchange calendar's range/);
+    expect(specFrom(spec('2026-03-20')).data.end).toBe('2026-03-20');
+  });
+});
