@@ -84,6 +84,11 @@ export function ttyReporter(out: NodeJS.WriteStream = process.stderr): Reporter 
   let timer: NodeJS.Timeout | undefined;
   const cols = () => Math.max(40, (out.columns ?? 100) - 1);
   const fit = (s: string, width: number) => (s.length > width ? `${s.slice(0, Math.max(0, width - 1))}…` : s);
+  const wrap = (s: string, width: number) => {
+    const rows: string[] = [];
+    for (let i = 0; i < s.length || rows.length === 0; i += width) rows.push(s.slice(i, i + width));
+    return rows;
+  };
   const barLine = (s: (typeof steps)[number], nameWidth: number) => {
     const width = 20;
     const filled = Math.round((width * s.done) / Math.max(1, s.total));
@@ -93,7 +98,9 @@ export function ttyReporter(out: NodeJS.WriteStream = process.stderr): Reporter 
   const draw = () => {
     timer = undefined;
     let buf = drawn > 0 ? `\x1b[${drawn}A` : '';
-    for (const l of pending.splice(0)) buf += `\x1b[2K${fit(l, cols())}\n`;
+    // Log lines wrap onto as many rows as they need (a failure's whole message matters), each
+    // row cleared first: it may land where a bar was drawn.
+    for (const l of pending.splice(0)) for (const row of wrap(l, cols())) buf += `\x1b[2K${row}\n`;
     const nameWidth = Math.max(0, ...steps.map((s) => s.name.length));
     for (const s of steps) buf += `\x1b[2K${barLine(s, nameWidth)}\n`;
     drawn = steps.length;
