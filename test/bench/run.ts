@@ -3,7 +3,9 @@
  * process, one after another, and prints each section as a table. Benchmarks measure; they
  * never assert timings.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -36,17 +38,27 @@ export function printSection(s: BenchSection): void {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
-const files = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
-  // The runner first: its warm-run figure is about process overhead, which the large heaps the
-  // other benchmarks leave behind would inflate (starting `git` alone grows with process memory).
-  .sort((a, b) => Number(b.startsWith('runner')) - Number(a.startsWith('runner')) || a.localeCompare(b));
+const child = process.env.MLXI_BENCH_FILE;
 
-console.log(`# mlx-intraday benchmarks (${new Date().toISOString()}, node ${process.version}, ${process.platform}-${process.arch})`);
-for (const f of files) {
-  const mod = await import(pathToFileURL(join(here, f)).href);
+if (child) {
+  // One benchmark file in this process: its timings and peak memory are its own.
+  const mod = await import(pathToFileURL(join(here, child)).href);
   const out: BenchSection | BenchSection[] = await mod.default();
   for (const s of Array.isArray(out) ? out : [out]) printSection(s);
+} else {
+  const only = process.argv.slice(2);
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+    .sort();
+  console.log(`# mlx-intraday benchmarks (${new Date().toISOString()}, node ${process.version}, ${process.platform}-${process.arch}, ${cpus().length} cores)`);
+  // Each file in a fresh process: a heap or RSS peak left by one must not show in the next
+  // (peak RSS is a per-process maximum; starting `git` costs more in a large process).
+  for (const f of files) {
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, MLXI_BENCH_FILE: f } });
+    if (r.status !== 0) {
+      console.error(`benchmark ${f} failed (exit ${r.status ?? r.signal})`);
+      process.exitCode = 1;
+    }
+  }
 }
