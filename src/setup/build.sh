@@ -5,6 +5,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=$(npx tsc -p tsconfig.json "$@" 2>&1)
+# With --noEmit (npm run typecheck), the tests and benchmarks are type-checked too.
+if [[ " $* " == *" --noEmit "* ]]; then out+=$'\n'$(npx tsc -p test/tsconfig.json 2>&1); fi
 ours=$(printf '%s\n' "$out" | grep -E '^(src|test)/' || true)
 if [ -n "$ours" ]; then
   printf '%s\n' "$out" | awk '/^node_modules\//{skip=1; next} /^[^ ]/{skip=0} !skip' >&2
