@@ -139,7 +139,7 @@ specOptions(program.command('run <spec>').description('run a pipeline; cached no
 
 specOptions(program.command('precheck <spec>').description('check data coverage and the sample estimate before any heavy work')).action(async (specPath: string, o: CommonOpts) => {
   const spec = loadSpec(specPath, loadOptions(o));
-  process.exitCode = await precheckCommand(spec, { json: o.json });
+  process.exitCode = await precheckCommand(spec, { json: o.json, cacheDir: globals().cacheDir });
 });
 
 const runs = program.command('runs').description('past runs recorded in the cache');

@@ -46,9 +46,10 @@ export function newRunId(): string {
 }
 
 /** The environment steps see: models folder and a provider created once, on first use. */
-export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: NodeJS.ProcessEnv; runId: string }): RunEnvironment {
+export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: NodeJS.ProcessEnv; runId: string; cache?: ArtifactCache }): RunEnvironment {
   let provider: Provider | undefined;
   return {
+    cache: opts.cache,
     modelsDir: resolve(opts.modelsDir),
     runId: opts.runId,
     provider: () => (provider ??= createProvider(spec.data as DataConfig, { baseDir: spec.dir, env: opts.env ?? process.env })),
@@ -80,7 +81,7 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
   const cache = ArtifactCache.open(opts.cacheDir);
   const runs = new RunStore(cache.db);
   const runId = newRunId();
-  const env = makeEnvironment(spec, { modelsDir: opts.modelsDir, env: opts.env, runId });
+  const env = makeEnvironment(spec, { modelsDir: opts.modelsDir, env: opts.env, runId, cache });
   const commit = gitCommit(spec.dir);
   const dirty = commit ? gitDirty(spec.dir) : Promise.resolve(undefined);
   const t0 = performance.now();

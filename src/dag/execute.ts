@@ -133,6 +133,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     }
     return {
       key,
+      refresh: opts.refresh?.has(node.step.name) ?? false,
       spec: plan.spec,
       step: node.step,
       params: node.params,

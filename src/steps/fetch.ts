@@ -3,6 +3,7 @@ import { fingerprintPanel } from '../data/fingerprint.js';
 import type { StepKind } from './kind.js';
 import { panelMeta, panelToTensors } from './panel-artifact.js';
 import { dataSessions } from './range.js';
+import { fetchBatch } from './remote-batches.js';
 
 export const fetchKind: StepKind = {
   name: 'fetch',
@@ -20,7 +21,7 @@ export const fetchKind: StepKind = {
   alwaysRun: ({ env }) => env.provider().name === 'folder',
   async run(ctx) {
     const sessions = dataSessions(ctx.spec, ctx.params.days, ctx.env.provider());
-    const panel = await ctx.env.provider().fetch({ tickers: ctx.batch!.tickers, sessions, signal: ctx.signal, onWarning: ctx.warn });
+    const panel = await fetchBatch(ctx.env.provider(), ctx.env.cache, { tickers: ctx.batch!.tickers, sessions, signal: ctx.signal, onWarning: ctx.warn, refresh: ctx.refresh });
     const fingerprint = fingerprintPanel(panel);
     let observed = 0;
     for (let i = 0; i < panel.mask.length; i++) observed += panel.mask[i];

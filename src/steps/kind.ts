@@ -2,6 +2,7 @@
  * StepKind: what one kind of step does, and everything the runner needs to know to plan,
  * key and cache it. Kinds only wire a library (data/, indicators/, model/, backtest/) to the DAG.
  */
+import type { ArtifactCache } from '../cache/store.js';
 import type { Provider } from '../data/provider.js';
 import type { SharedParams, Spec, StepKindName, StepSpec } from '../spec/types.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -25,6 +26,8 @@ export interface BatchInfo {
 }
 
 export interface RunEnvironment {
+  /** The run's cache, for steps that keep partial results of their own (remote downloads). */
+  cache?: ArtifactCache;
   /** Where checkpoints go (default models/ beside the package, or --models-dir). */
   modelsDir: string;
   /** The provider configured by the spec's `data` block (created once per run). */
@@ -35,6 +38,8 @@ export interface RunEnvironment {
 export interface StepContext {
   /** This node's cache key (e.g. to name files it writes beside the cache). */
   key: string;
+  /** True when the user asked to run this step again (`--refresh`), not just on a cache miss. */
+  refresh: boolean;
   spec: Spec;
   step: StepSpec;
   /** The step's resolved params: its own, then shared ones it reads, with defaults. */

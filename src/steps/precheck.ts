@@ -6,11 +6,15 @@
 import { assertPrecheck, runPrecheck, type PrecheckReport } from '../data/precheck.js';
 import type { StepContext, StepKind } from './kind.js';
 import { dataSessions } from './range.js';
+import { fetchBatch } from './remote-batches.js';
 
 export async function precheckReport(ctx: Pick<StepContext, 'spec' | 'params' | 'env' | 'signal' | 'warn'> & { progress?: StepContext['progress'] }): Promise<PrecheckReport> {
   const p = ctx.params;
   const provider = ctx.env.provider();
-  return runPrecheck(provider, {
+  // Batches as the fetch step will ask for them, so remote downloads are shared (remote-batches.ts).
+  const source = (tickers: string[], signal?: AbortSignal) =>
+    fetchBatch(provider, ctx.env.cache, { tickers, sessions: dataSessions(ctx.spec, p.days, provider), signal, onWarning: ctx.warn });
+  return runPrecheck(source, {
     tickers: ctx.spec.universe.tickers,
     sessions: dataSessions(ctx.spec, p.days, provider),
     days: p.days,
