@@ -159,6 +159,6 @@ describe('interrupts', () => {
     const [run] = new RunStore(cache.db).list();
     expect(run.status).toBe('interrupted');
     cache.close();
-    expect(existsSync(join(dir, 'models'))).toBe(false); // no checkpoint, not even a partial one
+    expect(readdirSync(join(dir, 'models'))).toEqual([]); // no checkpoint, not even a partial one
   });
 });
