@@ -23,6 +23,8 @@ export async function precheckReport(ctx: Pick<StepContext, 'spec' | 'params' | 
     horizon: p.horizon,
     minSamples: p.min_samples,
     batchSize: ctx.spec.batchSize,
+    // A folder holds only its own tickers: suggesting the 655-symbol list would fail as unknown tickers.
+    moreTickers: provider.name === 'folder' ? { file: '', count: 0 } : undefined,
     signal: ctx.signal,
     onWarning: ctx.warn,
     onProgress: (done, total) => ctx.progress?.(done / total, `${done}/${total} tickers checked`),
