@@ -75,8 +75,12 @@ function readTickersFile(path: string, where: SourceLocation): string[] {
     throw UsageError.one(`tickers file ${displayPath(path)} is not valid JSON (${(e as Error).message})`, 'write a JSON array of symbols, e.g. ["AAPL", "MSFT"]', where);
   }
   if (list && typeof list === 'object' && !Array.isArray(list) && Array.isArray((list as any).tickers)) list = (list as any).tickers;
-  if (!Array.isArray(list) || list.some((t) => typeof t !== 'string' || t.trim() === '')) {
+  if (!Array.isArray(list)) {
     throw UsageError.one(`tickers file ${displayPath(path)} must hold a JSON array of symbols (or {"tickers": [...]})`, 'write e.g. ["AAPL", "MSFT"]', where);
+  }
+  const bad = list.findIndex((t) => typeof t !== 'string' || t.trim() === '');
+  if (bad >= 0) {
+    throw UsageError.one(`tickers file ${displayPath(path)}: entry ${bad + 1} (${JSON.stringify(list[bad])}) is not a symbol`, 'every entry is a quoted symbol, e.g. "AAPL"', where);
   }
   if (list.length === 0) throw UsageError.one(`tickers file ${displayPath(path)} is empty`, 'put at least one symbol in it', where);
   return [...new Set((list as string[]).map((t) => t.trim().toUpperCase()))];

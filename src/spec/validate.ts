@@ -19,6 +19,7 @@ export interface SchemaProblem {
 }
 
 let compiled: ValidateFunction | undefined;
+let rootSchema: Record<string, unknown> | undefined;
 
 function readSchema(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(SCHEMAS_DIR, name), 'utf8'));
@@ -30,7 +31,8 @@ function validator(): ValidateFunction {
   const dataPath = join(SCHEMAS_DIR, 'data.schema.json');
   const data = existsSync(dataPath) ? readSchema('data.schema.json') : { type: 'object' };
   ajv.addSchema({ ...data, $id: 'data.schema.json' });
-  const fn = ajv.compile(readSchema('pipeline.schema.json'));
+  rootSchema = readSchema('pipeline.schema.json');
+  const fn = ajv.compile(rootSchema);
   compiled = fn;
   return fn;
 }
@@ -64,6 +66,16 @@ function toProblem(e: ErrorObject): SchemaProblem | undefined {
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema as any)?.properties ?? {});
       const where = path.length ? ` in \`${path.join('.')}\`` : '';
+      // A shared knob written at the top level or in a step that does not read it.
+      const shared = Object.keys((rootSchema as any)?.properties?.params?.properties ?? {});
+      if (shared.includes(p.additionalProperty)) {
+        return {
+          path: [...path, p.additionalProperty],
+          atKey: true,
+          message: `unknown key \`${p.additionalProperty}\`${where}`,
+          hint: path.length === 0 ? `shared knobs go under \`params:\` (params: { ${p.additionalProperty}: … })` : `this step does not read \`${p.additionalProperty}\`; set it under the top-level \`params:\` or on the step that uses it`,
+        };
+      }
       return {
         path: [...path, p.additionalProperty],
         atKey: true,
@@ -88,6 +100,8 @@ function toProblem(e: ErrorObject): SchemaProblem | undefined {
     case 'const':
       return { path, atKey: false, message: `${name} must be ${JSON.stringify(p.allowedValue)}, got ${describe(e.data)}` };
     case 'pattern':
+      if (path.includes('tickers')) return { path, atKey: false, message: `${name} ${describe(e.data)} is not a ticker symbol`, hint: 'symbols are 1–12 letters, digits, ".", "^" or "-", e.g. AAPL, BRK.B' };
+      if (path[path.length - 1] === 'name') return { path, atKey: false, message: `${name} ${describe(e.data)} is not a valid pipeline name`, hint: 'use letters, digits, "_", "." and "-" (it names run records and checkpoint files)' };
       return { path, atKey: false, message: `${name} ${describe(e.data)} does not match the pattern ${p.pattern}` };
     case 'propertyNames':
       return undefined; // reported by the nested pattern error

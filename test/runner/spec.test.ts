@@ -192,3 +192,22 @@ describe('data.end', () => {
     expect(specFrom(spec('2026-03-20')).data.end).toBe('2026-03-20');
   });
 });
+
+describe('hints for common slips', () => {
+  it('points shared knobs to params, names bad symbols and bad tickers-file entries', () => {
+    const d = diagnosticsOf('name: x\nsample_interval: 5\nuniverse: {tickers: [AAPL, "BAD$"]}\nsteps:\n  bars: {kind: fetch, params: {epochs: 3}}\n');
+    expect(d.map((x) => [x.message, x.hint])).toEqual([
+      ['unknown key `sample_interval`', 'shared knobs go under `params:` (params: { sample_interval: … })'],
+      ['`tickers[1]` the text "BAD$" is not a ticker symbol', 'symbols are 1–12 letters, digits, ".", "^" or "-", e.g. AAPL, BRK.B'],
+      ['unknown key `epochs` in `steps.bars.params`', 'this step does not read `epochs`; set it under the top-level `params:` or on the step that uses it'],
+    ]);
+    const dir = tempDir();
+    writeFileSync(join(dir, 't.json'), '["AAPL", 3]');
+    try {
+      loadSpec(writeSpec('name: t\nuniverse: {tickers_file: t.json}\nsteps:\n  a: {kind: fetch}\n', dir));
+      throw new Error('expected failure');
+    } catch (e) {
+      expect((e as UsageError).diagnostics[0].message).toMatch(/entry 2 \(3\) is not a symbol/);
+    }
+  });
+});
