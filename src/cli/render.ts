@@ -27,6 +27,9 @@ export function summaryLines(e: Extract<RunEvent, { type: 'run-end' }>): string[
   if (bt) {
     const m = bt[1];
     lines.push(`  backtest (test split): model Sharpe ${formatMetric(m.model_sharpe)}, return ${(100 * m.model_return).toFixed(2)}% | AVWAP rule Sharpe ${formatMetric(m.baseline_sharpe)}, return ${(100 * m.baseline_return).toFixed(2)}%`);
+    if (m.test_sessions !== undefined && m.test_sessions < 20) {
+      lines.push(`  note: the test split spans only ${m.test_sessions} session${m.test_sessions === 1 ? '' : 's'}; annualized Sharpe ratios from so few are noise (use more --days)`);
+    }
   }
   lines.push(`  details: mlx-intraday runs show ${e.runId}`);
   return lines;

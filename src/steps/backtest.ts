@@ -37,7 +37,7 @@ export function testRows(time: Float64Array, testStart: number, holdMinutes: num
 
 export const backtestKind: StepKind = {
   name: 'backtest',
-  version: 2,
+  version: 3,
   perBatch: false,
   contentIdMode: 'key',
   sharedParams: [],
@@ -80,6 +80,8 @@ export const backtestKind: StepKind = {
         baseline_return: b.totalReturn,
         buy_hold_return: result.buyHold.totalReturn,
         test_samples: idx.length,
+        // Annualized figures from a handful of sessions are noise; the summary says so.
+        test_sessions: new Set(Array.from(idx, (i) => Math.floor(set.time[i] / 86_400_000))).size,
       },
     };
   },
