@@ -60,6 +60,12 @@ interface RawRows {
   broken: { line: number; reason: string }[];
 }
 
+/** Room for n parsed rows of one file (CSV and Parquet fill the same shape). */
+function allocRows(file: string, n: number): RawRows {
+  const f64 = () => new Float64Array(n);
+  return { file, line: new Int32Array(n), ts: f64(), o: f64(), h: f64(), l: f64(), c: f64(), v: f64(), broken: [] };
+}
+
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -245,17 +251,7 @@ export class FolderProvider implements Provider {
     const col = this.mapColumns(file, headerLine.split(delim));
     const need = Math.max(...Object.values(col)) + 1;
     const n = lines.length - 1;
-    const rows: RawRows = {
-      file,
-      line: new Int32Array(n),
-      ts: new Float64Array(n),
-      o: new Float64Array(n),
-      h: new Float64Array(n),
-      l: new Float64Array(n),
-      c: new Float64Array(n),
-      v: new Float64Array(n),
-      broken: [],
-    };
+    const rows = allocRows(file, n);
     let k = 0;
     for (let i = 1; i < lines.length; i++) {
       let line = lines[i];
@@ -324,17 +320,7 @@ export class FolderProvider implements Provider {
       throw new DataError(`${file}: cannot read Parquet data (${(e as Error).message}); the file may be truncated or corrupt`, 're-download or re-export the file');
     }
     const n = objs.length;
-    const rows: RawRows = {
-      file,
-      line: new Int32Array(n),
-      ts: new Float64Array(n),
-      o: new Float64Array(n),
-      h: new Float64Array(n),
-      l: new Float64Array(n),
-      c: new Float64Array(n),
-      v: new Float64Array(n),
-      broken: [],
-    };
+    const rows = allocRows(file, n);
     const toNum = (x: unknown) => (typeof x === 'number' ? x : typeof x === 'bigint' ? Number(x) : x === null || x === undefined ? NaN : Number(x));
     const [tsName, oName, hName, lName, cName, vName] = wanted;
     for (let i = 0; i < n; i++) {
