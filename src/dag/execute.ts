@@ -11,7 +11,7 @@ import { ArtifactCache, CorruptEntryError } from '../cache/store.js';
 import { nodeKey } from '../cache/key.js';
 import type { InputArtifact, RunEnvironment, StepContext, StepOutput } from '../steps/kind.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { isAbortError } from '../util/errors.js';
+import { abortError, isAbortError } from '../util/errors.js';
 import { collect } from '../util/memory.js';
 import type { NodeStatus, Reporter } from './events.js';
 import type { Plan, PlanNode } from './plan.js';
@@ -108,21 +108,19 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     tensors: async () => {
       const inMemory = held.get(node.id);
       if (inMemory) return inMemory;
+      let tensors: Record<string, Tensor> | undefined;
       try {
-        const loaded = cache.load(key);
-        if (loaded) {
-          // Several dependents still to read it (fetch feeds indicators and sample): keep it once.
-          if ((pendingDependents.get(node.id) ?? 0) > 1) held.set(node.id, loaded.tensors);
-          return loaded.tensors;
-        }
-        report({ type: 'warn', node: node.id, message: `cache entry ${key.slice(0, 12)} of ${node.id} disappeared; recomputing it` });
+        tensors = cache.load(key)?.tensors;
+        if (!tensors) report({ type: 'warn', node: node.id, message: `cache entry ${key.slice(0, 12)} of ${node.id} disappeared; recomputing it` });
       } catch (e) {
         if (!(e instanceof CorruptEntryError)) throw e;
-        report({ type: 'warn', node: node.id, message: `${e.message}` });
+        report({ type: 'warn', node: node.id, message: e.message });
       }
-      // Recompute in place: the same key gives the same output.
-      const out = await runNode(node, key);
-      return out.tensors;
+      // Recompute in place when the entry is gone or corrupt: the same key gives the same output.
+      tensors ??= (await runNode(node, key)).tensors;
+      // Several dependents still to read it (fetch feeds indicators and sample): keep it once.
+      if ((pendingDependents.get(node.id) ?? 0) > 1) held.set(node.id, tensors);
+      return tensors;
     },
   });
 
@@ -149,7 +147,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
 
   const runNode = async (node: PlanNode, key: string): Promise<StepOutput> => {
     const out = await node.kind.run(contextFor(node, key));
-    if (signal.aborted) throw Object.assign(new Error('interrupted'), { name: 'AbortError' });
+    if (signal.aborted) throw abortError(); // never store what an interrupted run produced
     const contentId = contentIdFor(node, key, out) ?? key;
     cache.store(key, { step: node.step.name, kind: node.kind.name, contentId, meta: { ...out.meta, metrics: out.metrics ?? null }, tensors: out.tensors });
     return { ...out, contentId };
