@@ -79,6 +79,7 @@ specOptions(program.command('validate <spec>').description('check a spec and pri
   const p = spec.params;
   console.log(`  params: days ${p.days}, sample_interval ${p.sample_interval}, warmup ${p.warmup}, horizon ${p.horizon}, epochs ${p.epochs}, min_samples ${p.min_samples}; seed ${spec.seed}`);
   if (spec.overrides.length) console.log(`  overrides: ${spec.overrides.join(' ')}`);
+  for (const n of spec.notes) console.log(`  note: ${n}`);
 });
 
 specOptions(program.command('plan <spec>').description('print the nodes, their cache keys and hit/miss, without running anything')).action((specPath: string, o: CommonOpts) => {

@@ -114,6 +114,8 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
     tickers: spec.universe.tickers.length,
   });
 
+  for (const message of spec.notes) report({ type: 'warn', message });
+
   let outcome: RunOutcome;
   try {
     const { results, metrics } = await execute(plan, {

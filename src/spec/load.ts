@@ -83,7 +83,7 @@ function readTickersFile(path: string, where: SourceLocation): string[] {
     throw UsageError.one(`tickers file ${displayPath(path)}: entry ${bad + 1} (${JSON.stringify(list[bad])}) is not a symbol`, 'every entry is a quoted symbol, e.g. "AAPL"', where);
   }
   if (list.length === 0) throw UsageError.one(`tickers file ${displayPath(path)} is empty`, 'put at least one symbol in it', where);
-  return [...new Set((list as string[]).map((t) => t.trim().toUpperCase()))];
+  return (list as string[]).map((t) => t.trim().toUpperCase());
 }
 
 export function loadSpec(specPath: string, opts: LoadOptions = {}): Spec {
@@ -181,6 +181,15 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
       else throw e;
     }
   }
+  // Symbols are case-insensitive: AAPL and aapl are one ticker. Say so rather than run it twice.
+  const notes: string[] = [];
+  const unique = [...new Set(tickers)];
+  if (unique.length < tickers.length) {
+    const seen = new Set<string>();
+    const dups = [...new Set(tickers.filter((t) => seen.has(t) || !seen.add(t)))];
+    notes.push(`${source} lists ${dups.slice(0, 5).join(', ')}${dups.length > 5 ? ` and ${dups.length - 5} more` : ''} more than once; each is used once (${unique.length} tickers)`);
+    tickers = unique;
+  }
   if (typeof u.max_tickers === 'number') tickers = tickers.slice(0, u.max_tickers);
 
   // An end date must be a real calendar day with enough sessions before it.
@@ -211,6 +220,7 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
     params: obj.params as SharedParams,
     steps,
     overrides: overrides.map((o) => o.origin).filter((v, i, a) => a.indexOf(v) === i),
+    notes,
     resolved: obj,
     locate: (p) => locate(p),
   };

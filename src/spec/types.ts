@@ -46,6 +46,8 @@ export interface Spec {
   steps: StepSpec[];
   /** Overrides applied from the command line, as given. */
   overrides: string[];
+  /** Things the loader corrected that the user should know (e.g. duplicate tickers dropped). */
+  notes: string[];
   /** The resolved document (after overrides and defaults), for run records. */
   resolved: Record<string, unknown>;
   /** Where a path of the document was written (file:line:col), or the override that set it. */

@@ -102,6 +102,7 @@ steps:
     const spec = (file: string) => `name: t\nuniverse:\n  tickers_file: ${file}\nsteps:\n  a: {kind: fetch}\n`;
     const ok = loadSpec(writeSpec(spec('ok.json'), dir));
     expect(ok.universe.tickers).toEqual(['AAPL', 'MSFT']);
+    expect(ok.notes).toEqual([expect.stringMatching(/lists AAPL more than once; each is used once \(2 tickers\)/)]);
     const err = (file: string) => {
       try {
         loadSpec(writeSpec(spec(file), dir));
