@@ -1,7 +1,7 @@
 /** indicators: the [T, N, F] indicator cube of one batch. */
 import { computeIndicatorsParallel, INDICATORS_VERSION } from '../indicators/index.js';
 import { tensor } from '../tensor/tensor.js';
-import type { InputArtifact, StepKind } from './kind.js';
+import { inputOfKind, type StepKind } from './kind.js';
 import { panelFromTensors } from './panel-artifact.js';
 
 export const indicatorsKind: StepKind = {
@@ -14,7 +14,7 @@ export const indicatorsKind: StepKind = {
   // The formulas' version is part of the key: changing any formula invalidates old cubes.
   keyData: () => ({ indicatorsVersion: INDICATORS_VERSION }),
   async run(ctx) {
-    const bars = Object.values(ctx.inputs).find((a) => !Array.isArray(a) && a.kind === 'fetch') as InputArtifact;
+    const bars = inputOfKind(ctx.inputs, 'fetch');
     const panel = panelFromTensors(await bars.tensors(), bars.meta as any);
     // tickers split over worker threads (bit-identical to computeIndicators; small batches stay synchronous)
     const out = await computeIndicatorsParallel(panel, { names: ctx.params.names, countNaN: true });
