@@ -7,7 +7,8 @@ import type { Panel } from '../../src/data/panel.js';
 import { DataError } from '../../src/data/provider.js';
 import { AlpacaProvider } from '../../src/data/providers/alpaca.js';
 import { PolygonProvider } from '../../src/data/providers/polygon.js';
-import { backoffDelay, redact } from '../../src/data/providers/http.js';
+import { backoffDelay, MAX_REDIRECTS } from '../../src/data/providers/http.js';
+import { redactSecrets, registerSecret } from '../../src/util/redact.js';
 import { SyntheticProvider } from '../../src/data/providers/synthetic.js';
 import { createProvider } from '../../src/data/index.js';
 
@@ -30,6 +31,10 @@ let truth: Panel;
 const barsOf = new Map<string, Bar[]>();
 let server: Server;
 let base = '';
+// A second server on another port = another origin: it must never receive a credential.
+let foreign: Server;
+let foreignBase = '';
+let foreignHits: { url: string; headers: IncomingMessage['headers'] }[] = [];
 let mode = 'ok';
 let hits: string[] = [];
 let failuresLeft = 0;
@@ -43,6 +48,22 @@ function handle(req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url!, base);
   hits.push(url.pathname + url.search);
   if (mode === 'hang') return; // never answer
+  if (mode === 'redirect-foreign') return redirect(res, 302, `${foreignBase}${url.pathname}${url.search}`);
+  if (mode === 'redirect-loop') return redirect(res, 307, `${url.pathname}${url.search}`);
+  if (url.pathname.startsWith('/old/')) {
+    // A moved API: same origin, new path; the Location drops the key, the client must re-sign it.
+    const q = new URLSearchParams(url.search);
+    q.delete('apiKey');
+    return redirect(res, 301, `${url.pathname.slice('/old'.length)}?${q}`);
+  }
+  if (mode === 'echo-alpaca') {
+    // A reason phrase and a body that echo the credentials back.
+    res.writeHead(400, `Bad Request for ${req.headers['apca-api-key-id']}`, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify({ message: `rejected APCA-API-KEY-ID=${req.headers['apca-api-key-id']} APCA-API-SECRET-KEY=${req.headers['apca-api-secret-key']}` }));
+  }
+  if (mode === 'echo-long') return json(res, 422, { message: 'x'.repeat(280) + String(req.headers['apca-api-secret-key']) });
+  if (mode === 'echo-polygon-200') return json(res, 200, { status: 'ERROR', request_id: 'e', error: `bad request: GET ${base}${req.url}` });
+  if (mode === 'echo-polygon-400') return json(res, 400, { status: 'ERROR', request_id: 'e', message: `key ${url.searchParams.get('apiKey')} cannot GET ${base}${req.url}` });
   if (failuresLeft > 0) {
     failuresLeft--;
     if (failuresLeft % 2 === 1) return json(res, 429, { message: 'too many requests' }, { 'retry-after': '0' });
@@ -76,10 +97,23 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     const page = bars.slice(cursor, cursor + 300);
     const body: Record<string, unknown> = { ticker, queryCount: page.length, resultsCount: page.length, adjusted: true, status: 'OK', request_id: 'r' };
     if (page.length) body.results = page.map((b) => ({ v: b.v, vw: b.c, o: b.o, c: b.c, h: b.h, l: b.l, t: b.t, n: 3 }));
-    if (cursor + 300 < bars.length) body.next_url = `${base}/v2/aggs/ticker/${m[1]}/range/1/minute/${m[2]}/${m[3]}?cursor=${cursor + 300}`;
+    const nextBase = mode === 'foreign-next' ? foreignBase : base;
+    if (cursor + 300 < bars.length) body.next_url = `${nextBase}/v2/aggs/ticker/${m[1]}/range/1/minute/${m[2]}/${m[3]}?cursor=${cursor + 300}`;
     return json(res, 200, body);
   }
   json(res, 404, { message: 'not found' });
+}
+
+function redirect(res: ServerResponse, status: number, location: string) {
+  res.writeHead(status, { location });
+  res.end();
+}
+
+/** Answers like a working API would, so a client that follows a credential to it succeeds (and the test fails). */
+function handleForeign(req: IncomingMessage, res: ServerResponse) {
+  foreignHits.push({ url: req.url!, headers: req.headers });
+  if (req.url!.startsWith('/v2/stocks/bars')) return json(res, 200, { bars: {}, next_page_token: null });
+  json(res, 200, { status: 'OK', results: [] });
 }
 
 beforeAll(async () => {
@@ -97,11 +131,16 @@ beforeAll(async () => {
   server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  foreign = createServer(handleForeign);
+  await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+  foreignBase = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
+  foreign.closeAllConnections();
+  await new Promise((r) => foreign.close(r));
 });
 
 const alpacaEnv = { ALPACA_API_KEY_ID: KEY_ID, ALPACA_API_SECRET_KEY: SECRET };
@@ -109,6 +148,7 @@ const reset = (m = 'ok', failures = 0) => {
   mode = m;
   failuresLeft = failures;
   hits = [];
+  foreignHits = [];
 };
 const noSecrets = (text: string) => {
   for (const s of [KEY_ID, SECRET, PKEY]) expect(text).not.toContain(s);
@@ -177,6 +217,48 @@ describe('alpaca provider (loopback server)', () => {
     await expect(make().fetch({ tickers: ['BAD$'], sessions })).rejects.toThrow(/HTTP 400.*invalid symbol: BAD\$/);
   });
 
+  it('a cross-origin redirect is refused, naming the host; the other origin never sees the key headers', async () => {
+    reset('redirect-foreign');
+    const err = await make().fetch({ tickers: TICKERS, sessions }).catch((e) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toContain(`redirected to another host (${new URL(foreignBase).host})`);
+    noSecrets(`${err.message} ${err.hint}`);
+    expect(foreignHits.filter((h) => h.headers['apca-api-key-id'] || h.headers['apca-api-secret-key'])).toEqual([]);
+    expect(foreignHits).toEqual([]);
+  });
+
+  it('a same-origin redirect is followed with the headers', async () => {
+    reset();
+    const p = await make({ base_url: `${base}/old` }).fetch({ tickers: TICKERS, sessions });
+    expect(hits.filter((h) => h.startsWith('/old/')).length).toBeGreaterThan(0);
+    expect(hits.filter((h) => h.startsWith('/v2/stocks/bars')).length).toBe(hits.filter((h) => h.startsWith('/old/')).length);
+    expect(fingerprintPanel(p)).toBe(fingerprintPanel(truth));
+  });
+
+  it('a redirect loop stops after MAX_REDIRECTS with a DataError', async () => {
+    reset('redirect-loop');
+    const err = await make().fetch({ tickers: TICKERS, sessions }).catch((e) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toMatch(new RegExp(`more than ${MAX_REDIRECTS} redirects`));
+    expect(hits).toHaveLength(MAX_REDIRECTS + 1);
+  });
+
+  it('a reason phrase and a body echoing the keys are redacted', async () => {
+    reset('echo-alpaca');
+    const err = await make().fetch({ tickers: TICKERS, sessions }).catch((e) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toMatch(/HTTP 400 Bad Request for \*\*\*/);
+    expect(err.message).toContain('APCA-API-SECRET-KEY=***');
+    noSecrets(`${err.message} ${err.hint}`);
+  });
+
+  it('a key cut by the body excerpt leaves no prefix behind', async () => {
+    reset('echo-long');
+    const err = await make().fetch({ tickers: TICKERS, sessions }).catch((e) => e);
+    expect(err.message).toMatch(/HTTP 422/);
+    expect(err.message).not.toContain(SECRET.slice(0, 8));
+  });
+
   it('identity holds settings that change bars, never keys', () => {
     const id = createProvider({ provider: 'alpaca', alpaca: { base_url: base, feed: 'sip' } }, { baseDir: '/', env: alpacaEnv }).identity();
     expect(id).toEqual({ provider: 'alpaca', base_url: base, feed: 'sip', adjustment: 'split' });
@@ -234,6 +316,39 @@ describe('polygon provider (loopback server)', () => {
     server.closeAllConnections();
   });
 
+  it('a next_url on another origin is refused, naming the host; the other server never sees the apiKey', async () => {
+    reset('foreign-next');
+    const err = await make().fetch({ tickers: ['AAPL'], sessions }).catch((e) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toContain(`next_url points to another host (${new URL(foreignBase).host})`);
+    noSecrets(`${err.message} ${err.hint}`);
+    expect(foreignHits.filter((h) => h.url.includes(PKEY) || h.url.includes('apiKey'))).toEqual([]);
+    expect(foreignHits).toEqual([]);
+  });
+
+  it('a cross-origin redirect is refused too; a same-origin one is followed and re-signed', async () => {
+    reset('redirect-foreign');
+    const err = await make().fetch({ tickers: ['AAPL'], sessions }).catch((e) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toContain(new URL(foreignBase).host);
+    noSecrets(err.message);
+    expect(foreignHits).toEqual([]);
+    reset();
+    const p = await make({ base_url: `${base}/old` }).fetch({ tickers: TICKERS, sessions });
+    expect(hits.some((h) => h.startsWith('/old/'))).toBe(true);
+    expect(fingerprintPanel(p)).toBe(fingerprintPanel(truth));
+  });
+
+  it('error/message fields echoing the URL with the key are redacted (HTTP 200 and 400)', async () => {
+    for (const m of ['echo-polygon-200', 'echo-polygon-400']) {
+      reset(m);
+      const err = await make().fetch({ tickers: ['AAPL'], sessions }).catch((e) => e);
+      expect(err).toBeInstanceOf(DataError);
+      expect(err.message).toMatch(/apiKey=\*\*\*/);
+      noSecrets(`${err.message} ${err.hint}`);
+    }
+  });
+
   it('identity', () => {
     expect(createProvider({ provider: 'polygon' }, { baseDir: '/', env: { POLYGON_API_KEY: PKEY } }).identity()).toEqual({
       provider: 'polygon',
@@ -250,7 +365,16 @@ describe('http helpers', () => {
     expect(backoffDelay(10, 500, null)).toBe(30000);
     expect(backoffDelay(0, 500, 'Wed, 21 Oct 2026 07:28:05 GMT', Date.parse('2026-10-21T07:28:00Z'))).toBe(5000);
   });
-  it('redacts secrets and apiKey values', () => {
-    expect(redact('GET https://x/y?a=1&apiKey=abc123&b=2 with sk-very-secret', ['sk-very-secret'])).toBe('GET https://x/y?a=1&apiKey=***&b=2 with ***');
+  it('redacts registered secrets (plain and URL-encoded) and apiKey values', () => {
+    registerSecret('sk-very/secret');
+    expect(redactSecrets('GET https://x/y?a=1&apiKey=abc123&b=2 with sk-very/secret and sk-very%2Fsecret')).toBe('GET https://x/y?a=1&apiKey=***&b=2 with *** and ***');
+  });
+  it('providers register their keys as soon as they read them', () => {
+    const fresh = 'pk-registered-on-construction';
+    expect(redactSecrets(fresh)).toBe(fresh);
+    new PolygonProvider({}, { POLYGON_API_KEY: fresh });
+    expect(redactSecrets(`x ${fresh} y`)).toBe('x *** y');
+    new AlpacaProvider({}, { ALPACA_API_KEY_ID: 'id-registered-1', ALPACA_API_SECRET_KEY: 'secret-registered-2' });
+    expect(redactSecrets('id-registered-1 secret-registered-2')).toBe('*** ***');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Alpaca market-data v2 provider: GET /v2/stocks/bars (multi-symbol, 1Min, paginated with
  * next_page_token). Keys only from the environment: ALPACA_API_KEY_ID, ALPACA_API_SECRET_KEY,
- * sent as the APCA-API-KEY-ID / APCA-API-SECRET-KEY headers.
+ * sent as the APCA-API-KEY-ID / APCA-API-SECRET-KEY headers, and only to base_url's origin (a
+ * redirect elsewhere is refused, see getJson). Both values are registered for redaction.
  */
 import type { Panel } from '../panel.js';
 import { emptyPanel } from '../panel.js';
@@ -9,7 +10,8 @@ import type { FetchRequest, Provider } from '../provider.js';
 import { DataError } from '../provider.js';
 import { DEFAULTS, type AlpacaConfig } from '../config.js';
 import { sessionCloseMs } from '../calendar.js';
-import { getJson, placeBars, type ApiBar } from './http.js';
+import { registerSecret } from '../../util/redact.js';
+import { getJson, placeBars, redactedError, redactedWarner, type ApiBar } from './http.js';
 
 interface AlpacaBar {
   t: string;
@@ -40,6 +42,7 @@ export class AlpacaProvider implements Provider {
     this.cfg.base_url = this.cfg.base_url.replace(/\/+$/, '');
     this.keyId = env.ALPACA_API_KEY_ID || undefined;
     this.secret = env.ALPACA_API_SECRET_KEY || undefined;
+    registerSecret(this.keyId, this.secret);
   }
 
   identity(): Record<string, unknown> {
@@ -63,7 +66,6 @@ export class AlpacaProvider implements Provider {
       timeoutMs: this.cfg.timeout_ms,
       retries: this.cfg.retries,
       backoffBaseMs: this.tuning.backoffBaseMs ?? 500,
-      secrets: [this.keyId!, this.secret!],
       authHint: `check ALPACA_API_KEY_ID and ALPACA_API_SECRET_KEY (and that your plan includes feed "${this.cfg.feed}"; the free plan has iex only)`,
       signal: req.signal,
       onWarning: req.onWarning,
@@ -90,7 +92,7 @@ export class AlpacaProvider implements Provider {
         next_page_token?: string | null;
       };
       if (typeof body !== 'object' || body === null || !('bars' in body)) {
-        throw new DataError('alpaca: unexpected response (no "bars" field)', 'check data.alpaca.base_url points at the market-data API');
+        throw redactedError('alpaca: unexpected response (no "bars" field)', 'check data.alpaca.base_url points at the market-data API');
       }
       for (const [sym, bars] of Object.entries(body.bars ?? {})) {
         const list = byTicker.get(sym);
@@ -100,7 +102,7 @@ export class AlpacaProvider implements Provider {
       token = body.next_page_token ?? null;
       if (++pages > 100_000) throw new DataError('alpaca: pagination did not end (next_page_token keeps coming)');
     } while (token);
-    const warn = req.onWarning ?? (() => {});
+    const warn = redactedWarner(req.onWarning);
     req.tickers.forEach((t, n) => placeBars(panel, n, sessions, byTicker.get(t)!, 'alpaca', warn));
     return panel;
   }

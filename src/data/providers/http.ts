@@ -1,10 +1,13 @@
 /**
  * Shared plumbing of the HTTP providers: JSON GET with a per-request timeout, retries with
  * exponential backoff on 429/5xx and network errors (Retry-After honoured), clear DataErrors on
- * 401/403, and redaction so secrets never reach an error message or a warning.
+ * 401/403, redirects followed only within the requested origin (credentials never leave it), and
+ * every message passed through the shared secret redaction (src/util/redact.ts) before it is
+ * thrown or warned.
  */
 import type { Panel, SessionInfo } from '../panel.js';
 import { DataError } from '../provider.js';
+import { redactSecrets } from '../../util/redact.js';
 import { fillColumn } from './folder.js';
 
 export interface HttpSettings {
@@ -14,19 +17,27 @@ export interface HttpSettings {
   retries: number;
   /** First backoff delay; doubles each retry (capped at 30 s). */
   backoffBaseMs: number;
-  /** Secret values to scrub from every message. */
-  secrets: string[];
   /** What to say on 401/403. */
   authHint: string;
   signal?: AbortSignal;
   onWarning?: (message: string) => void;
+  /** Adds query credentials to a URL (Polygon's apiKey); applied to same-origin redirect targets too. */
+  sign?: (url: URL) => URL;
 }
 
-/** Replaces secrets (and apiKey=… query values) with ***. */
-export function redact(text: string, secrets: string[]): string {
-  let out = text.replace(/([?&](?:apiKey|apikey|api_key|token)=)[^&\s"']+/g, '$1***');
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
-  return out;
+/** Same-origin redirects followed per request before giving up (a loop is a server bug). */
+export const MAX_REDIRECTS = 5;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** A DataError whose message and hint have every known secret masked. */
+export function redactedError(message: string, hint?: string): DataError {
+  return new DataError(redactSecrets(message), hint === undefined ? undefined : redactSecrets(hint));
+}
+
+/** Wraps a warning callback so nothing it receives carries a secret. */
+export function redactedWarner(onWarning?: (message: string) => void): (message: string) => void {
+  return (m) => onWarning?.(redactSecrets(m));
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -55,62 +66,106 @@ export function backoffDelay(attempt: number, baseMs: number, retryAfter: string
   return Math.min(baseMs * 2 ** attempt, 30_000);
 }
 
-/** GETs a JSON document; see the module comment for retries and errors. */
+/** Body text (secrets masked before cutting, so no partial secret survives the cut). */
+async function bodyExcerpt(res: Response, max: number): Promise<string> {
+  return redactSecrets(await res.text().catch(() => '')).slice(0, max);
+}
+
+/**
+ * Where a redirect response points, resolved against the URL that got it. Refuses (DataError
+ * naming the host, never the URL's query) a target on another origin: the request carries
+ * credentials that belong to the configured origin only.
+ */
+function redirectTarget(res: Response, from: URL, s: HttpSettings): URL {
+  const shown = redactSecrets(from.toString());
+  const location = res.headers.get('location');
+  if (!location) throw redactedError(`${s.provider}: HTTP ${res.status} redirect without a Location for GET ${shown}`, `check data.${s.provider}.base_url`);
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    throw redactedError(`${s.provider}: HTTP ${res.status} redirect to an invalid URL for GET ${shown}`, `check data.${s.provider}.base_url`);
+  }
+  if (to.origin !== from.origin) {
+    throw redactedError(
+      `${s.provider}: GET ${shown} was redirected to another host (${to.host}); credentials are sent only to ${from.host}, so the redirect was not followed`,
+      `set data.${s.provider}.base_url to the API's own address (if ${to.host} is it, use that origin)`,
+    );
+  }
+  return to;
+}
+
+/** GETs a JSON document; see the module comment for retries, redirects and errors. */
 export async function getJson(url: string, headers: Record<string, string>, s: HttpSettings): Promise<unknown> {
-  const shown = redact(url, s.secrets);
+  const requested = new URL(url);
+  let target = s.sign ? s.sign(requested) : requested;
+  let shown = redactSecrets(target.toString());
+  let redirects = 0;
   let lastProblem = '';
+  const warn = redactedWarner(s.onWarning);
   for (let attempt = 0; ; attempt++) {
     if (s.signal?.aborted) throw s.signal.reason ?? new Error('aborted');
     const timeout = AbortSignal.timeout(s.timeoutMs);
     const signal = s.signal ? AbortSignal.any([timeout, s.signal]) : timeout;
     let res: Response;
     try {
-      res = await fetch(url, { headers: { Accept: 'application/json', ...headers }, signal });
+      // Manual redirects: fetch would otherwise resend the credential headers to any host.
+      res = await fetch(target, { headers: { Accept: 'application/json', ...headers }, signal, redirect: 'manual' });
     } catch (e) {
       if (s.signal?.aborted) throw s.signal.reason ?? e;
       const timedOut = timeout.aborted;
-      lastProblem = timedOut
-        ? `no response within ${s.timeoutMs} ms`
-        : `network error: ${redact(String((e as Error).cause ?? (e as Error).message), s.secrets)}`;
+      lastProblem = timedOut ? `no response within ${s.timeoutMs} ms` : `network error: ${String((e as Error).cause ?? (e as Error).message)}`;
       if (attempt < s.retries) {
         const d = backoffDelay(attempt, s.backoffBaseMs, null);
-        s.onWarning?.(`${s.provider}: ${lastProblem} (GET ${shown}); retry ${attempt + 1}/${s.retries} in ${d} ms`);
+        warn(`${s.provider}: ${lastProblem} (GET ${shown}); retry ${attempt + 1}/${s.retries} in ${d} ms`);
         await sleep(d, s.signal);
         continue;
       }
-      throw new DataError(
+      throw redactedError(
         `${s.provider}: ${lastProblem} after ${attempt + 1} attempt(s) (GET ${shown})`,
         timedOut
           ? `the API is slow or unreachable: retry later, or raise data.${s.provider}.timeout_ms / retries`
           : `check the network and data.${s.provider}.base_url`,
       );
     }
+    if (REDIRECT_STATUSES.has(res.status)) {
+      await res.body?.cancel().catch(() => {});
+      const to = redirectTarget(res, target, s);
+      if (++redirects > MAX_REDIRECTS) {
+        throw redactedError(`${s.provider}: more than ${MAX_REDIRECTS} redirects for GET ${shown}`, `check data.${s.provider}.base_url`);
+      }
+      target = s.sign ? s.sign(to) : to;
+      shown = redactSecrets(target.toString());
+      attempt--; // a redirect is not a failed attempt
+      continue;
+    }
+    const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
     if (res.ok) {
       const text = await res.text();
       try {
         return JSON.parse(text);
       } catch {
-        throw new DataError(`${s.provider}: the response to GET ${shown} is not JSON (${redact(text.slice(0, 120), s.secrets)})`, `check data.${s.provider}.base_url`);
+        throw redactedError(`${s.provider}: the response to GET ${shown} is not JSON (${redactSecrets(text).slice(0, 120)})`, `check data.${s.provider}.base_url`);
       }
     }
-    const body = redact((await res.text().catch(() => '')).slice(0, 300), s.secrets);
+    const body = await bodyExcerpt(res, 300);
     if (res.status === 401 || res.status === 403) {
-      throw new DataError(`${s.provider}: HTTP ${res.status} ${res.statusText} for GET ${shown}${body ? `: ${body}` : ''}`, s.authHint);
+      throw redactedError(`${s.provider}: ${status} for GET ${shown}${body ? `: ${body}` : ''}`, s.authHint);
     }
     if (res.status === 429 || res.status >= 500) {
       lastProblem = `HTTP ${res.status}${body ? ` (${body})` : ''}`;
       if (attempt < s.retries) {
         const d = backoffDelay(attempt, s.backoffBaseMs, res.headers.get('retry-after'));
-        s.onWarning?.(`${s.provider}: ${lastProblem} for GET ${shown}; retry ${attempt + 1}/${s.retries} in ${d} ms`);
+        warn(`${s.provider}: ${lastProblem} for GET ${shown}; retry ${attempt + 1}/${s.retries} in ${d} ms`);
         await sleep(d, s.signal);
         continue;
       }
-      throw new DataError(
+      throw redactedError(
         `${s.provider}: ${lastProblem} for GET ${shown}, still failing after ${attempt + 1} attempt(s)`,
         res.status === 429 ? 'rate limited: wait a minute, use fewer tickers per run, or upgrade the plan' : 'the API is having trouble: retry later',
       );
     }
-    throw new DataError(`${s.provider}: HTTP ${res.status} ${res.statusText} for GET ${shown}${body ? `: ${body}` : ''}`, `check the tickers and data.${s.provider} settings`);
+    throw redactedError(`${s.provider}: ${status} for GET ${shown}${body ? `: ${body}` : ''}`, `check the tickers and data.${s.provider} settings`);
   }
 }
 
