@@ -5,7 +5,8 @@
  */
 import { Command, Option } from 'commander';
 import { loadSpec, type LoadOptions } from './spec/index.js';
-import { UsageError, RunError, formatDiagnostic } from './util/errors.js';
+import { UsageError, RunError, formatDiagnostic, isDatabaseDamaged, CacheDamagedError } from './util/errors.js';
+import { redactSecrets } from './util/redact.js';
 import { DataError } from './data/provider.js';
 import { chooseReporter } from './cli/render.js';
 import { runPipeline, planFor, makeEnvironment, PACKAGE_VERSION } from './run.js';
@@ -28,11 +29,14 @@ interface CommonOpts {
   json?: boolean;
 }
 
-const int = (name: string) => (v: string) => {
+const int = (name: string, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw UsageError.one(`${name} takes a positive whole number, got "${v}"`, `e.g. ${name} 10`, { file: `${name} ${v}` });
+  if (n > max) throw UsageError.one(`${name} ${v} is more than the ${max} allowed`, `use ${name} ${max} or less`, { file: `${name} ${v}` });
   return n;
 };
+/** The schema's bound on `concurrency`, so the flag and the spec key agree. */
+const MAX_CONCURRENCY = 64;
 const collectSet = (v: string, prev: string[] = []) => [...prev, v];
 
 function specOptions(cmd: Command): Command {
@@ -110,7 +114,7 @@ specOptions(program.command('plan <spec>').description('print the nodes, their c
 
 specOptions(program.command('run <spec>').description('run a pipeline; cached nodes are not recomputed'))
   .option('--refresh <step>', 'run this step even when cached (repeatable)', collectSet)
-  .option('--concurrency <n>', 'nodes at once (default: CPU cores)', int('--concurrency'))
+  .option('--concurrency <n>', 'nodes at once (default: CPU cores)', int('--concurrency', MAX_CONCURRENCY))
   .action(async (specPath: string, o: CommonOpts & { refresh?: string[]; concurrency?: number }) => {
     const g = globals();
     const spec = loadSpec(specPath, loadOptions(o));
@@ -150,9 +154,9 @@ runs
   .option('--limit <n>', 'how many', int('--limit'), 20)
   .option('--json', 'machine-readable output')
   .action((o: { limit: number; json?: boolean }) => {
-    const cache = ArtifactCache.open(globals().cacheDir);
+    const cache = ArtifactCache.open(globals().cacheDir, { readOnly: true });
     try {
-      const list = new RunStore(cache.db).list(o.limit);
+      const list = new RunStore(cache.db, { readOnly: cache.readOnly }).list(o.limit);
       if (o.json) return console.log(JSON.stringify(list.map(({ specText, resolved, ...r }) => r), null, 2));
       if (list.length === 0) return console.log('no runs recorded yet — try: mlx-intraday run pipelines/quickstart.yaml');
       printTable(
@@ -175,9 +179,9 @@ runs
   .description('one run: spec, resolved params, nodes with keys, hit/miss and timings, metrics')
   .option('--json', 'machine-readable output')
   .action((id: string, o: { json?: boolean }) => {
-    const cache = ArtifactCache.open(globals().cacheDir);
+    const cache = ArtifactCache.open(globals().cacheDir, { readOnly: true });
     try {
-      const store = new RunStore(cache.db);
+      const store = new RunStore(cache.db, { readOnly: cache.readOnly });
       const r = store.get(id);
       if (!r) {
         const n = store.count(id);
@@ -209,7 +213,7 @@ cacheCmd
   .description('list cache entries, most recently used first')
   .option('--json', 'machine-readable output')
   .action((o: { json?: boolean }) => {
-    const cache = ArtifactCache.open(globals().cacheDir);
+    const cache = ArtifactCache.open(globals().cacheDir, { readOnly: true });
     try {
       const list = cache.list();
       if (o.json) return console.log(JSON.stringify(list.map(({ meta, ...r }) => r), null, 2));
@@ -221,17 +225,36 @@ cacheCmd
   });
 cacheCmd
   .command('verify')
-  .description('check every entry against its checksum; corrupt ones are removed (they recompute on the next run)')
-  .action(() => {
-    const cache = ArtifactCache.open(globals().cacheDir);
+  .description('check the database and every entry against its checksum; corrupt entries are removed (they recompute on the next run)')
+  .option('--repair', 'when the database file itself is damaged: move it aside, re-index the blob files, keep the run records that read')
+  .action((o: { repair?: boolean }) => {
+    const dir = globals().cacheDir;
+    const repair = () => {
+      const r = ArtifactCache.repair(dir);
+      console.log(`moved the damaged database to ${r.movedTo}`);
+      console.log(`re-indexed ${r.reindexed} blob file(s)${r.unreadable ? `, removed ${r.unreadable} that did not check out` : ''}; kept ${r.runsKept} run record(s); everything else recomputes when next needed`);
+    };
+    let cache: ArtifactCache;
+    try {
+      cache = ArtifactCache.open(dir);
+    } catch (e) {
+      if (o.repair && e instanceof CacheDamagedError) return repair();
+      throw e;
+    }
     try {
       const { checked, corrupt } = cache.verify();
       for (const c of corrupt) console.log(`corrupt: ${c.reason}`);
-      console.log(`${checked} entries checked, ${corrupt.length} corrupt${corrupt.length ? ' (removed; the next run recomputes them)' : ''}`);
+      console.log(`database ok; ${checked} entries checked, ${corrupt.length} corrupt${corrupt.length ? ' (removed; the next run recomputes them)' : ''}`);
       process.exitCode = corrupt.length ? 1 : 0;
-    } finally {
+    } catch (e) {
+      if (!(e instanceof CacheDamagedError)) throw e;
       cache.close();
+      if (o.repair) return repair();
+      for (const d of e.diagnostics) console.log(formatDiagnostic(d));
+      process.exitCode = 1;
+      return;
     }
+    cache.close();
   });
 cacheCmd
   .command('gc')
@@ -249,16 +272,20 @@ cacheCmd
     }
   });
 
+/** Prints an error (through the one redaction point) and exits: 2 for the user's input, 1 otherwise. */
 function fail(e: unknown): never {
+  const say = (text: string) => process.stderr.write(redactSecrets(text) + '\n');
+  if (isDatabaseDamaged(e)) e = new CacheDamagedError(`${globals().cacheDir}/cache.sqlite`, (e as Error).message);
   if (e instanceof UsageError) {
-    for (const d of e.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    for (const d of e.diagnostics) say(formatDiagnostic(d));
     process.exit(2);
   }
   if (e instanceof DataError || e instanceof RunError) {
-    process.stderr.write(`error: ${e.message}\n${e.hint ? `  fix: ${e.hint}\n` : ''}`);
+    say(`error: ${e.message}${e.hint ? `\n  fix: ${e.hint}` : ''}`);
     process.exit(1);
   }
-  process.stderr.write(`error: ${(e as Error)?.stack ?? String(e)}\n`);
+  // Not the user's mistake: a bug. The stack helps whoever fixes it.
+  say(`error: ${(e as Error)?.stack ?? String(e)}`);
   process.exit(1);
 }
 

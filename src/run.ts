@@ -18,6 +18,7 @@ import type { RunEnvironment } from './steps/kind.js';
 import { gitCommit, gitDirty } from './util/gitinfo.js';
 import { PACKAGE_ROOT } from './util/paths.js';
 import { UsageError } from './util/errors.js';
+import { redactDeep } from './util/redact.js';
 import { cpus } from 'node:os';
 
 export const PACKAGE_VERSION: string = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
@@ -85,7 +86,9 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
   const commit = gitCommit(spec.dir);
   const dirty = commit ? gitDirty(spec.dir) : Promise.resolve(undefined);
   const t0 = performance.now();
-  const report: Reporter = opts.report ?? (() => {});
+  // Every event passes the one redaction point before any renderer, log or --json line sees it.
+  const sink: Reporter = opts.report ?? (() => {});
+  const report: Reporter = (e) => sink(redactDeep(e));
   const signal = opts.signal ?? new AbortController().signal;
 
   runs.begin({
@@ -115,6 +118,17 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
   });
 
   for (const message of spec.notes) report({ type: 'warn', message });
+  if (cache.migrated) report({ type: 'info', message: `cache database brought up to date: ${cache.migrated}` });
+
+  // A second Ctrl-C exits at once: close the record on the way out rather than leave it running.
+  const closeOnExit = () => {
+    try {
+      runs.finish(runId, 'interrupted', {}, 'the run was stopped before it finished');
+    } catch {
+      /* the next command marks it interrupted (its pid is gone) */
+    }
+  };
+  process.once('exit', closeOnExit);
 
   let outcome: RunOutcome;
   try {
@@ -125,18 +139,24 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
       signal,
       refresh: new Set(opts.refresh ?? []),
       report: (e: RunEvent) => report(e),
+      onResult: (r) => runs.recordNode(runId, r),
     });
-    for (const r of results.values()) runs.recordNode(runId, r);
     const failed = [...results.values()].some((r) => r.status === 'failed' || r.status === 'skipped');
     const status = signal.aborted ? 'interrupted' : failed ? 'failed' : 'ok';
     const firstError = [...results.values()].find((r) => r.status === 'failed')?.error;
     runs.finish(runId, status, metrics, firstError, await dirty);
     outcome = { runId, status, results, metrics, ms: performance.now() - t0 };
   } catch (e) {
-    runs.finish(runId, signal.aborted ? 'interrupted' : 'failed', {}, (e as Error).message, await dirty);
+    process.removeListener('exit', closeOnExit);
+    try {
+      runs.finish(runId, signal.aborted ? 'interrupted' : 'failed', {}, (e as Error).message, await dirty);
+    } catch {
+      /* a damaged database cannot take the record either; the error below says how to repair it */
+    }
     cache.close();
     throw e;
   }
+  process.removeListener('exit', closeOnExit);
   const counts = { hit: 0, ran: 0, failed: 0, skipped: 0, cancelled: 0 };
   for (const r of outcome.results.values()) counts[r.status]++;
   report({ type: 'run-end', runId, status: outcome.status, ms: outcome.ms, counts, metrics: outcome.metrics });

@@ -1,16 +1,33 @@
 /**
  * Run records: every run's spec, resolved params, node keys with hit/miss and timings,
  * metrics, seed, package version and git state, in the cache's SQLite database (indexed, so
- * `runs ls` stays fast with thousands of runs).
+ * `runs ls` stays fast with thousands of runs). Node results are written as they finish, so a
+ * run killed halfway leaves an honest record; a run whose process is gone without closing its
+ * record is marked `interrupted` by the next command that reads or writes records.
  */
+import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
-import type { NodeResult } from '../dag/execute.js';
+import { redactSecrets, redactDeep } from '../util/redact.js';
+import { ensureTable, type TableLayout } from './schema.js';
+
+export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
+
+/** One node's outcome as the record keeps it. */
+export interface NodeRecord {
+  id: string;
+  step: string;
+  batch?: number;
+  key?: string;
+  status: string;
+  ms: number;
+  error?: string;
+}
 
 export interface RunRecord {
   id: string;
   startedAt: number;
   finishedAt?: number;
-  status: 'running' | 'ok' | 'failed' | 'interrupted';
+  status: RunStatus;
   specPath: string;
   specName: string;
   specHash: string;
@@ -25,29 +42,130 @@ export interface RunRecord {
   nodes?: { node: string; step: string; batch?: number; key?: string; status: string; hit: boolean; ms: number; error?: string }[];
 }
 
+export const RUN_TABLES: TableLayout[] = [
+  {
+    name: 'runs',
+    create: `CREATE TABLE IF NOT EXISTS runs (
+      id TEXT PRIMARY KEY,
+      started_at INTEGER NOT NULL,
+      finished_at INTEGER,
+      status TEXT NOT NULL,
+      spec_path TEXT NOT NULL,
+      spec_name TEXT NOT NULL,
+      spec_hash TEXT NOT NULL,
+      spec_text TEXT NOT NULL,
+      resolved TEXT NOT NULL,
+      seed INTEGER NOT NULL,
+      package_version TEXT NOT NULL,
+      git_commit TEXT,
+      git_dirty INTEGER,
+      metrics TEXT,
+      error TEXT,
+      pid INTEGER,
+      host TEXT
+    );
+    CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
+    CREATE INDEX IF NOT EXISTS runs_status ON runs(status);`,
+    columns: {
+      id: 'TEXT',
+      started_at: 'INTEGER',
+      finished_at: 'INTEGER',
+      status: 'TEXT',
+      spec_path: 'TEXT',
+      spec_name: 'TEXT',
+      spec_hash: 'TEXT',
+      spec_text: 'TEXT',
+      resolved: 'TEXT',
+      seed: 'INTEGER',
+      package_version: 'TEXT',
+      git_commit: 'TEXT',
+      git_dirty: 'INTEGER',
+      metrics: 'TEXT',
+      error: 'TEXT',
+      pid: 'INTEGER',
+      host: 'TEXT',
+    },
+  },
+  {
+    name: 'run_nodes',
+    create: `CREATE TABLE IF NOT EXISTS run_nodes (
+      run_id TEXT NOT NULL,
+      node TEXT NOT NULL,
+      step TEXT NOT NULL,
+      batch INTEGER,
+      key TEXT,
+      status TEXT NOT NULL,
+      hit INTEGER NOT NULL,
+      ms REAL NOT NULL,
+      error TEXT,
+      PRIMARY KEY (run_id, node)
+    );
+    CREATE INDEX IF NOT EXISTS run_nodes_key ON run_nodes(key);`,
+    columns: { run_id: 'TEXT', node: 'TEXT', step: 'TEXT', batch: 'INTEGER', key: 'TEXT', status: 'TEXT', hit: 'INTEGER', ms: 'REAL', error: 'TEXT' },
+  },
+];
+
+/** Whether a process on this host is still alive (EPERM: alive, someone else's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class RunStore {
-  constructor(private readonly db: Database.Database) {}
+  private readonly host = hostname();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly opts: { readOnly?: boolean } = {},
+  ) {
+    if (!opts.readOnly) this.reapDead();
+  }
 
   begin(r: Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'>): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, started_at, status, spec_path, spec_name, spec_hash, spec_text, resolved, seed, package_version, git_commit)
-         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, started_at, status, spec_path, spec_name, spec_hash, spec_text, resolved, seed, package_version, git_commit, pid, host)
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(r.id, r.startedAt, r.specPath, r.specName, r.specHash, r.specText, JSON.stringify(r.resolved), r.seed, r.packageVersion, r.gitCommit ?? null);
+      .run(r.id, r.startedAt, r.specPath, r.specName, r.specHash, redactSecrets(r.specText), JSON.stringify(redactDeep(r.resolved)), r.seed, r.packageVersion, r.gitCommit ?? null, process.pid, this.host);
   }
 
-  recordNode(runId: string, n: NodeResult): void {
+  /** Records one node's outcome (called as each node finishes). */
+  recordNode(runId: string, n: NodeRecord): void {
     this.db
       .prepare('INSERT OR REPLACE INTO run_nodes (run_id, node, step, batch, key, status, hit, ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(runId, n.id, n.step, n.batch ?? null, n.key ?? null, n.status, n.status === 'hit' ? 1 : 0, n.ms, n.error ?? null);
+      .run(runId, n.id, n.step, n.batch ?? null, n.key ?? null, n.status, n.status === 'hit' ? 1 : 0, n.ms, n.error === undefined ? null : redactSecrets(n.error));
   }
 
   /** Closes a run; the dirty flag comes last because `git status` runs while the pipeline does. */
-  finish(runId: string, status: RunRecord['status'], metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): void {
+  finish(runId: string, status: RunStatus, metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): void {
     this.db
       .prepare('UPDATE runs SET finished_at = ?, status = ?, metrics = ?, error = ?, git_dirty = ? WHERE id = ?')
-      .run(Date.now(), status, JSON.stringify(metrics ?? {}), error ?? null, gitDirty === undefined ? null : gitDirty ? 1 : 0, runId);
+      .run(Date.now(), status, JSON.stringify(metrics ?? {}), error === undefined ? null : redactSecrets(error), gitDirty === undefined ? null : gitDirty ? 1 : 0, runId);
+  }
+
+  /**
+   * Marks runs of this host whose process is gone (kill -9, a double Ctrl-C, a crash) as
+   * interrupted. Returns how many.
+   */
+  reapDead(): number {
+    const open = this.db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ? AND pid IS NOT NULL").all(this.host) as { id: string; pid: number }[];
+    const dead = open.filter((r) => r.pid !== process.pid && !processAlive(r.pid));
+    const mark = this.db.prepare(
+      "UPDATE runs SET status = 'interrupted', error = COALESCE(error, ?) WHERE id = ? AND status = 'running'",
+    );
+    for (const r of dead) mark.run(`the run's process (pid ${r.pid}) ended without closing the run (killed or crashed)`, r.id);
+    return dead.length;
+  }
+
+  /** A record's status as readers should see it: a dead process's run is interrupted even on a read-only cache. */
+  private statusOf(row: any): RunStatus {
+    if (row.status === 'running' && row.host === this.host && typeof row.pid === 'number' && row.pid !== process.pid && !processAlive(row.pid)) return 'interrupted';
+    return row.status;
   }
 
   private toRecord(row: any): RunRecord {
@@ -55,7 +173,7 @@ export class RunStore {
       id: row.id,
       startedAt: row.started_at,
       finishedAt: row.finished_at ?? undefined,
-      status: row.status,
+      status: this.statusOf(row),
       specPath: row.spec_path,
       specName: row.spec_name,
       specHash: row.spec_hash,
@@ -64,7 +182,7 @@ export class RunStore {
       seed: row.seed,
       packageVersion: row.package_version,
       gitCommit: row.git_commit ?? undefined,
-      gitDirty: row.git_dirty === null ? undefined : row.git_dirty === 1,
+      gitDirty: row.git_dirty === null || row.git_dirty === undefined ? undefined : row.git_dirty === 1,
       metrics: row.metrics ? JSON.parse(row.metrics) : undefined,
       error: row.error ?? undefined,
     };
@@ -85,7 +203,7 @@ export class RunStore {
   get(idOrPrefix: string): RunRecord | undefined {
     const exact = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(idOrPrefix);
     if (exact) return this.withNodes(exact);
-    const rows = this.db.prepare('SELECT * FROM runs WHERE id LIKE ? LIMIT 2').all(`${idOrPrefix}%`) as any[];
+    const rows = this.db.prepare("SELECT * FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2").all(`${escapeLike(idOrPrefix)}%`) as any[];
     return rows.length === 1 ? this.withNodes(rows[0]) : undefined;
   }
 
@@ -106,6 +224,11 @@ export class RunStore {
 
   /** How many runs match a prefix (to tell "no such run" from "ambiguous"). */
   count(prefix: string): number {
-    return this.db.prepare('SELECT COUNT(*) FROM runs WHERE id LIKE ?').pluck().get(`${prefix}%`) as number;
+    return this.db.prepare("SELECT COUNT(*) FROM runs WHERE id LIKE ? ESCAPE '\\'").pluck().get(`${escapeLike(prefix)}%`) as number;
   }
+}
+
+/** A user's id prefix matched literally (`%` and `_` are LIKE wildcards). */
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -11,7 +11,7 @@ import { ArtifactCache, CorruptEntryError } from '../cache/store.js';
 import { nodeKey } from '../cache/key.js';
 import type { InputArtifact, RunEnvironment, StepContext, StepOutput } from '../steps/kind.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { abortError, isAbortError } from '../util/errors.js';
+import { abortError, CacheDamagedError, isAbortError } from '../util/errors.js';
 import { collect } from '../util/memory.js';
 import type { NodeStatus, Reporter } from './events.js';
 import type { Plan, PlanNode } from './plan.js';
@@ -24,6 +24,8 @@ export interface ExecuteOptions {
   report: Reporter;
   /** Steps to run even on a cache hit. */
   refresh?: Set<string>;
+  /** Called as each node's result is settled (the run record writes it at once). */
+  onResult?: (result: NodeResult) => void;
 }
 
 export interface NodeResult {
@@ -82,6 +84,12 @@ function describeNode(node: PlanNode): string {
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const { cache, env, signal, report } = opts;
   const results = new Map<string, NodeResult>();
+  const settle = (r: NodeResult) => {
+    results.set(r.id, r);
+    opts.onResult?.(r);
+  };
+  /** A damaged cache database stops the whole run: every node would fail the same way. */
+  let fatal: CacheDamagedError | undefined;
   const metrics: Record<string, Record<string, number>> = {};
   const contentIds = new Map<string, string>();
   const artifacts = new Map<string, InputArtifact>();
@@ -165,7 +173,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     for (const id of node.dependents) {
       if (results.has(id)) continue;
       const d = plan.nodes.get(id)!;
-      results.set(id, { id, step: d.step.name, batch: d.batch?.index, status: 'skipped', ms: 0, error: reason });
+      settle({ id, step: d.step.name, batch: d.batch?.index, status: 'skipped', ms: 0, error: reason });
       report({ type: 'node-skip', node: id, step: d.step.name, reason });
       release(d); // its other inputs need not stay in memory for it
       skipDependents(d, reason);
@@ -182,14 +190,20 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   };
 
   const process = async (node: PlanNode) => {
-    if (signal.aborted) return;
+    if (signal.aborted || fatal) return;
     const t0 = performance.now();
     let key = '';
     try {
       // Inside the try: computing a key may build the provider, which can fail on bad settings.
       key = keyForNode(node, contentIds, env, plan);
       report({ type: 'node-start', node: node.id, step: node.step.name, batch: node.batch?.index, key });
-      const record = cache.lookup(key);
+      let record: ReturnType<ArtifactCache['lookup']>;
+      try {
+        record = cache.lookup(key);
+      } catch (e) {
+        if (!(e instanceof CorruptEntryError)) throw e;
+        report({ type: 'warn', node: node.id, message: e.message }); // removed: recomputed below
+      }
       const forced = opts.refresh?.has(node.step.name) || node.kind.alwaysRun?.({ spec: plan.spec, step: node.step, params: node.params, batch: node.batch, env });
       if (record && !forced) {
         cache.touch(key);
@@ -200,7 +214,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         const m = (record.meta.metrics ?? undefined) as Record<string, number> | undefined;
         if (m) metrics[node.id] = m;
         const ms = performance.now() - t0;
-        results.set(node.id, { id: node.id, step: node.step.name, batch: node.batch?.index, status: 'hit', key, ms, metrics: m });
+        settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'hit', key, ms, metrics: m });
         report({ type: 'node-end', node: node.id, step: node.step.name, batch: node.batch?.index, status: 'hit', key, ms, metrics: m });
       } else {
         const out = await runNode(node, key);
@@ -210,19 +224,23 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         if (node.dependents.length > 0) held.set(node.id, out.tensors);
         if (out.metrics) metrics[node.id] = out.metrics;
         const ms = performance.now() - t0;
-        results.set(node.id, { id: node.id, step: node.step.name, batch: node.batch?.index, status: 'ran', key, ms, metrics: out.metrics });
+        settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'ran', key, ms, metrics: out.metrics });
         report({ type: 'node-end', node: node.id, step: node.step.name, batch: node.batch?.index, status: 'ran', key, ms, metrics: out.metrics });
       }
       finish(node);
     } catch (e) {
       const ms = performance.now() - t0;
-      if (signal.aborted || isAbortError(e)) {
-        results.set(node.id, { id: node.id, step: node.step.name, batch: node.batch?.index, status: 'cancelled', key: key || undefined, ms });
+      if (e instanceof CacheDamagedError) {
+        fatal ??= e;
+        queue.clear();
+      }
+      if (fatal || signal.aborted || isAbortError(e)) {
+        settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'cancelled', key: key || undefined, ms });
         return;
       }
       const err = e as Error & { hint?: string };
       const message = `${describeNode(node)} failed: ${err.message}`;
-      results.set(node.id, { id: node.id, step: node.step.name, batch: node.batch?.index, status: 'failed', key: key || undefined, ms, error: message });
+      settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'failed', key: key || undefined, ms, error: message });
       report({ type: 'node-fail', node: node.id, step: node.step.name, batch: node.batch?.index, tickers: node.batch?.tickers, error: message, hint: err.hint });
       release(node);
       skipDependents(node, `its input ${node.id} failed`);
@@ -246,8 +264,9 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   for (const id of plan.order) {
     if (!results.has(id)) {
       const n = plan.nodes.get(id)!;
-      results.set(id, { id, step: n.step.name, batch: n.batch?.index, status: 'cancelled', ms: 0 });
+      settle({ id, step: n.step.name, batch: n.batch?.index, status: 'cancelled', ms: 0 });
     }
   }
+  if (fatal) throw fatal;
   return { results, metrics };
 }

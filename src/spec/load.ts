@@ -4,16 +4,26 @@
  * file:line:col (or at the command-line flag that caused it).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { IANAZone } from 'luxon';
 import { dirname, relative, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { UsageError, type Diagnostic, type SourceLocation } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { applyOverride, parseSetArg, seedFlagOverrides, type Override, type SeedFlags } from './overrides.js';
+import { applyOverride, overrideConflicts, parseSetArg, seedFlagOverrides, type Override, type SeedFlags } from './overrides.js';
 import { validateSpecDocument } from './validate.js';
 import { sessionsEnding } from '../data/calendar.js';
 import { DataError } from '../data/provider.js';
+import { MAX_TICKERS, showSymbol, SYMBOL_HINT, symbolProblem } from '../data/symbols.js';
+import { FORBIDDEN_KEYS } from './overrides.js';
 import type { SharedParams, Spec, StepKindName, StepSpec } from './types.js';
+
+/** Specs are short; a bigger file is a mistake (or an attack), not a pipeline. */
+export const MAX_SPEC_BYTES = 1 << 20;
+/** Tickers files hold symbols only: 20,000 symbols fit in well under this. */
+const MAX_TICKERS_FILE_BYTES = 4 << 20;
+/** YAML aliases (*name) a spec may expand; nested anchors grow exponentially otherwise. */
+const MAX_ALIAS_COUNT = 200;
 
 export interface LoadOptions {
   /** `--set path=value` arguments, as given. */
@@ -64,8 +74,12 @@ function makeLocator(doc: Document, lines: LineCounter, file: string, overrides:
 function readTickersFile(path: string, where: SourceLocation): string[] {
   let text: string;
   try {
+    if (statSync(path).size > MAX_TICKERS_FILE_BYTES) {
+      throw UsageError.one(`tickers file ${displayPath(path)} is larger than ${MAX_TICKERS_FILE_BYTES >> 20} MiB`, `a tickers file is a JSON array of at most ${MAX_TICKERS} symbols`, where);
+    }
     text = readFileSync(path, 'utf8');
-  } catch {
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw UsageError.one(`tickers file ${displayPath(path)} does not exist or cannot be read`, 'check the path (relative paths in a spec are read from the spec\'s folder; on the command line, from the current folder)', where);
   }
   let list: unknown;
@@ -78,11 +92,15 @@ function readTickersFile(path: string, where: SourceLocation): string[] {
   if (!Array.isArray(list)) {
     throw UsageError.one(`tickers file ${displayPath(path)} must hold a JSON array of symbols (or {"tickers": [...]})`, 'write e.g. ["AAPL", "MSFT"]', where);
   }
-  const bad = list.findIndex((t) => typeof t !== 'string' || t.trim() === '');
-  if (bad >= 0) {
-    throw UsageError.one(`tickers file ${displayPath(path)}: entry ${bad + 1} (${JSON.stringify(list[bad])}) is not a symbol`, 'every entry is a quoted symbol, e.g. "AAPL"', where);
-  }
   if (list.length === 0) throw UsageError.one(`tickers file ${displayPath(path)} is empty`, 'put at least one symbol in it', where);
+  if (list.length > MAX_TICKERS) throw UsageError.one(`tickers file ${displayPath(path)} lists ${list.length} symbols, more than ${MAX_TICKERS}`, 'split the universe into several specs', where);
+  // The same symbol rule as inline tickers: an entry like "../x" must never reach a provider.
+  const problems: Diagnostic[] = [];
+  list.forEach((t, i) => {
+    const why = symbolProblem(typeof t === 'string' ? t.trim() : t);
+    if (why) problems.push({ message: `tickers file ${displayPath(path)}: entry ${i + 1} (${showSymbol(t)}) is not a symbol: ${why}`, hint: SYMBOL_HINT, location: where });
+  });
+  if (problems.length) throw new UsageError(problems.slice(0, 20));
   return (list as string[]).map((t) => t.trim().toUpperCase());
 }
 
@@ -91,15 +109,31 @@ export function loadSpec(specPath: string, opts: LoadOptions = {}): Spec {
   const file = displayPath(path);
   let text: string;
   try {
+    const st = statSync(path);
+    if (st.isDirectory()) {
+      throw UsageError.one(`${file} is a folder, not a spec file`, 'pass the path of a pipeline YAML inside it, e.g. pipelines/quickstart.yaml', { file });
+    }
+    if (st.size > MAX_SPEC_BYTES) {
+      throw UsageError.one(`spec ${file} is ${(st.size / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_SPEC_BYTES >> 20} MiB a spec may be`, 'keep long ticker lists in a tickers file (universe.tickers_file)', { file });
+    }
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw UsageError.one(`cannot read spec ${file}: no such file`, 'pass the path of a pipeline YAML, e.g. pipelines/quickstart.yaml', { file });
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw UsageError.one(
+      code === 'ENOENT' ? `cannot read spec ${file}: no such file` : `cannot read spec ${file} (${code ?? (e as Error).message})`,
+      code === 'ENOENT' ? 'pass the path of a pipeline YAML, e.g. pipelines/quickstart.yaml' : 'check the file\'s permissions',
+      { file },
+    );
   }
   return parseSpec(text, path, opts);
 }
 
 export function parseSpec(text: string, path: string, opts: LoadOptions = {}): Spec {
   const file = displayPath(path);
+  if (Buffer.byteLength(text, 'utf8') > MAX_SPEC_BYTES) {
+    throw UsageError.one(`spec ${file} is larger than the ${MAX_SPEC_BYTES >> 20} MiB a spec may be`, 'keep long ticker lists in a tickers file (universe.tickers_file)', { file });
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];
@@ -111,7 +145,13 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
   }
   if (diagnostics.length) throw new UsageError(diagnostics);
 
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0];
+    throw UsageError.one(`${file} expands too far when its YAML aliases are resolved (${why})`, `use at most ${MAX_ALIAS_COUNT} aliases (*name), without anchors nested inside each other`, { file });
+  }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw UsageError.one('a pipeline spec must be a YAML map with `name`, `universe` and `steps`', 'see pipelines/quickstart.yaml for an example', { file, line: 1, col: 1 });
   }
@@ -122,6 +162,8 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
   const overrides: Override[] = [...seedFlagOverrides(opts.flags ?? {}, stepsRaw)];
   const stepKinds = Object.fromEntries(Object.entries(stepsRaw).map(([name, st]) => [name, String((st as { kind?: unknown })?.kind ?? '')]));
   for (const arg of opts.set ?? []) overrides.push(parseSetArg(arg, stepKinds));
+  const conflicts = overrideConflicts(overrides);
+  if (conflicts.length) throw new UsageError(conflicts);
   for (const o of overrides) applyOverride(obj, o);
 
   // ajv applies a kind's param defaults inside `allOf/then`, which it evaluates before the
@@ -130,6 +172,9 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
   for (const step of Object.values(stepsRaw)) if (step && typeof step === 'object' && !Array.isArray(step) && step.params === undefined) step.params = {};
 
   const locate = makeLocator(doc, lines, file, overrides);
+  // Before ajv or anything else reads the document (a `__proto__` key crashed ajv).
+  for (const p of unsafeValues(obj)) diagnostics.push({ message: p.message, hint: p.hint, location: locate(p.path, p.atKey) });
+  if (diagnostics.length) throw new UsageError(diagnostics);
   for (const pr of validateSpecDocument(obj)) {
     diagnostics.push({ message: pr.message, hint: pr.hint, location: locate(pr.path, pr.atKey) });
   }
@@ -168,6 +213,13 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
     diagnostics.push({ message: 'universe names no tickers', hint: 'add `tickers: [AAPL, MSFT]` or `tickers_file: tickers/curated.json`', location: locate(['universe']) });
   } else if (u.tickers) {
     tickers = Array.isArray(u.tickers) ? u.tickers.map((t) => String(t).toUpperCase()) : [];
+    // The schema's pattern says the same; this names the problem in words.
+    if (Array.isArray(u.tickers) && !diagnostics.some((d) => d.message.includes('tickers'))) {
+      u.tickers.forEach((t, i) => {
+        const why = symbolProblem(t);
+        if (why) diagnostics.push({ message: `universe.tickers[${i}] (${showSymbol(t)}) is not a symbol: ${why}`, hint: SYMBOL_HINT, location: locate(['universe', 'tickers', i]) });
+      });
+    }
   } else {
     const where = locate(['universe', 'tickers_file']);
     const fromFlag = where.line === undefined && where.file.startsWith('--tickers-file');
@@ -203,6 +255,7 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
       diagnostics.push({ message: `data.end: ${e.message}`, hint: e.hint ?? 'use a YYYY-MM-DD date on or after 2000-01-03', location: locate(['data', 'end']) });
     }
   }
+  diagnostics.push(...semanticProblems(obj, locate));
   if (diagnostics.length) throw new UsageError(diagnostics);
 
   return {
@@ -224,4 +277,62 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
     resolved: obj,
     locate: (p) => locate(p),
   };
+}
+
+interface PathProblem {
+  path: (string | number)[];
+  atKey?: boolean;
+  message: string;
+  hint?: string;
+}
+
+/**
+ * Values no spec may hold, found before anything reads the document: keys that would reach
+ * Object.prototype (`__proto__`, `constructor`, `prototype`) and non-finite numbers (`.inf`,
+ * `.nan`), which JSON Schema's integer and range checks let through.
+ */
+function unsafeValues(value: unknown, path: (string | number)[] = [], out: PathProblem[] = []): PathProblem[] {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    out.push({ path, message: `\`${path.join('.')}\` is ${value}, not a finite number`, hint: 'write a plain number' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => unsafeValues(v, [...path, i], out));
+  } else if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        out.push({ path: [...path, key], atKey: true, message: `\`${key}\` cannot be used as a key`, hint: 'remove it (it is reserved by JavaScript objects)' });
+        continue;
+      }
+      unsafeValues((value as Record<string, unknown>)[key], [...path, key], out);
+    }
+  }
+  return out;
+}
+
+/** Checks JSON Schema cannot express: a real time zone, a warm-up that leaves samples. */
+function semanticProblems(obj: Record<string, unknown>, locate: (path: (string | number)[]) => SourceLocation): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const data = (obj.data ?? {}) as { folder?: { timezone?: unknown } };
+  const tz = data.folder?.timezone;
+  if (typeof tz === 'string' && !IANAZone.isValidZone(tz)) {
+    const common = ['UTC', 'America/New_York', 'America/Chicago', 'Europe/London'];
+    out.push({ message: `data.folder.timezone: unknown time zone "${tz}"`, hint: `use an IANA zone name such as ${common.join(', ')}`, location: locate(['data', 'folder', 'timezone']) });
+  }
+  const params = (obj.params ?? {}) as { days?: unknown; warmup?: unknown };
+  const stepsMap = (obj.steps && typeof obj.steps === 'object' ? obj.steps : {}) as Record<string, { params?: { warmup?: unknown; days?: unknown } }>;
+  const checkWarmup = (warmup: unknown, days: unknown, path: (string | number)[]) => {
+    if (typeof warmup !== 'number' || typeof days !== 'number') return;
+    if (warmup >= days * 390) {
+      out.push({
+        message: `warmup ${warmup} minutes is as long as all ${days} sessions (${days * 390} minutes): no sample would be taken`,
+        hint: `lower warmup (default 120, at most one session: 390) or raise days`,
+        location: locate(path),
+      });
+    }
+  };
+  checkWarmup(params.warmup, params.days, ['params', 'warmup']);
+  for (const [name, st] of Object.entries(stepsMap)) {
+    const w = st?.params?.warmup;
+    if (w !== undefined) checkWarmup(w, st?.params?.days ?? params.days, ['steps', name, 'params', 'warmup']);
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
  * `--epochs`, `--sample-interval`, `--max-tickers`, `--tickers-file`), mapped onto spec paths.
  */
 import { parse as parseYamlValue } from 'yaml';
-import { UsageError } from '../util/errors.js';
+import { UsageError, type Diagnostic } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 
 export interface Override {
@@ -22,6 +22,12 @@ export interface SeedFlags {
   tickersFile?: string;
 }
 
+/** Keys that would reach Object.prototype through a path like `params.__proto__.x`. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Shared params the seed flags set, by flag. */
+const SEED_FLAG_PARAMS: Record<string, string> = { '--days': 'days', '--epochs': 'epochs', '--sample-interval': 'sample_interval' };
+
 const TOP_LEVEL_KEYS = ['name', 'description', 'seed', 'batch_size', 'concurrency', 'universe', 'data', 'params'];
 
 /**
@@ -38,6 +44,8 @@ export function parseSetArg(arg: string, stepKinds: Record<string, string>): Ove
   }
   const keys = arg.slice(0, eq).trim().split('.');
   if (keys.some((k) => k === '')) throw UsageError.one('empty key in the path', 'write it as --set train.epochs=5', { file: origin });
+  const forbidden = keys.find((k) => FORBIDDEN_KEYS.has(k));
+  if (forbidden) throw UsageError.one(`\`${forbidden}\` cannot be used in a --set path`, 'name a spec key, e.g. --set params.days=20', { file: origin });
   let value: unknown;
   try {
     value = parseYamlValue(arg.slice(eq + 1));
@@ -103,4 +111,30 @@ export function applyOverride(doc: Record<string, unknown>, o: Override): void {
   const last = o.path[o.path.length - 1];
   if (o.value === undefined) delete node[last];
   else node[last] = o.value;
+}
+
+/**
+ * A seed flag and a --set that give one param two values (`--epochs 2 --set train.epochs=3`)
+ * would leave one silently ignored: refuse the pair and say which to keep.
+ */
+export function overrideConflicts(overrides: Override[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const flag of overrides) {
+    const flagName = flag.origin.split(' ')[0];
+    const key = SEED_FLAG_PARAMS[flagName];
+    if (!key || flag.path.length !== 2) continue;
+    for (const set of overrides) {
+      if (!set.origin.startsWith('--set ') || set.path[set.path.length - 1] !== key) continue;
+      const shared = set.path.length === 2 && set.path[0] === 'params';
+      const ofStep = set.path.length === 4 && set.path[0] === 'steps' && set.path[2] === 'params';
+      if ((shared || ofStep) && JSON.stringify(set.value) !== JSON.stringify(flag.value)) {
+        out.push({
+          message: `${flag.origin} and ${set.origin} give ${key} two values${ofStep ? ` (step \`${set.path[1]}\` would use ${JSON.stringify(set.value)})` : ''}`,
+          hint: `keep one of them`,
+          location: { file: set.origin },
+        });
+      }
+    }
+  }
+  return out;
 }

@@ -62,3 +62,23 @@ export function abortError(): Error {
   e.name = 'AbortError';
   return e;
 }
+
+/** SQLite's own words for a database file it cannot trust (damaged page, not a database). */
+export function isDatabaseDamaged(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+/** The cache's SQLite file is damaged: every command that needs it stops with how to recover. */
+export class CacheDamagedError extends UsageError {
+  constructor(file: string, reason: string) {
+    super([
+      {
+        message: `the cache database ${file} is damaged (${reason})`,
+        hint: 'run `mlx-intraday cache verify --repair`: it moves the database aside, re-indexes the blob files and keeps the run records it can read (anything else is recomputed)',
+        location: { file },
+      },
+    ]);
+    this.name = 'CacheDamagedError';
+  }
+}
