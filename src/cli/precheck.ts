@@ -18,6 +18,7 @@ export async function precheckCommand(spec: Spec, opts: { json?: boolean; cacheD
       spec,
       params,
       env,
+      stepName: step.name,
       signal: new AbortController().signal,
       warn: (m) => process.stderr.write(`warning: ${m}\n`),
     });

@@ -1,14 +1,34 @@
 /**
  * precheck: coverage per ticker and day and the sample estimate, before any heavy step. Fails
  * the run (so nothing below it starts) when fewer than `min_samples` samples are expected,
- * saying which --days, --sample-interval or tickers file would be enough.
+ * saying which --days, --sample-interval or tickers file would be enough, and when the data are
+ * thin or misaligned (`max_missing_share`, `min_days_share`, `max_absent_days`), naming the
+ * tickers and days.
  */
 import { assertPrecheck, runPrecheck, type PrecheckReport } from '../data/precheck.js';
+import { endDateOf, providerNameOf, type DataConfig } from '../data/config.js';
+import type { Spec } from '../spec/types.js';
 import type { StepContext, StepKind } from './kind.js';
 import { dataSessions } from './range.js';
 import { fetchBatch } from './remote-batches.js';
 
-export async function precheckReport(ctx: Pick<StepContext, 'spec' | 'params' | 'env' | 'signal' | 'warn'> & { progress?: StepContext['progress'] }): Promise<PrecheckReport> {
+/** Where the last session comes from, in words, for the report's end-date line. */
+export function endSource(spec: Spec): string {
+  const data = (spec.data ?? {}) as DataConfig;
+  if (endDateOf(data)) return 'data.end';
+  switch (providerNameOf(data)) {
+    case 'folder':
+      return 'default: the newest bar in the folder; set data.end to choose';
+    case 'synthetic':
+      return 'default for synthetic data; set data.end to choose';
+    default:
+      return 'default: the last completed session; set data.end to choose';
+  }
+}
+
+export async function precheckReport(
+  ctx: Pick<StepContext, 'spec' | 'params' | 'env' | 'signal' | 'warn'> & { progress?: StepContext['progress']; stepName?: string },
+): Promise<PrecheckReport> {
   const p = ctx.params;
   const provider = ctx.env.provider();
   // Batches as the fetch step will ask for them, so remote downloads are shared (remote-batches.ts).
@@ -22,6 +42,8 @@ export async function precheckReport(ctx: Pick<StepContext, 'spec' | 'params' | 
     warmup: p.warmup,
     horizon: p.horizon,
     minSamples: p.min_samples,
+    thresholds: { maxMissingShare: p.max_missing_share, minDaysShare: p.min_days_share, maxAbsentDays: p.max_absent_days },
+    context: { endSource: endSource(ctx.spec), universeSource: ctx.spec.universe.source, setPrefix: ctx.stepName ?? 'precheck' },
     batchSize: ctx.spec.batchSize,
     // A folder holds only its own tickers: suggesting the 655-symbol list would fail as unknown tickers.
     moreTickers: provider.name === 'folder' ? { file: '', count: 0 } : undefined,
@@ -33,7 +55,8 @@ export async function precheckReport(ctx: Pick<StepContext, 'spec' | 'params' | 
 
 export const precheckKind: StepKind = {
   name: 'precheck',
-  version: 1,
+  // 2: coverage thresholds (a run that passed before may fail now).
+  version: 2,
   perBatch: false,
   contentIdMode: 'gate',
   sharedParams: ['days', 'sample_interval', 'warmup', 'horizon', 'min_samples'],
@@ -45,9 +68,13 @@ export const precheckKind: StepKind = {
   }),
   alwaysRun: ({ env }) => env.provider().name === 'folder',
   async run(ctx) {
-    const report = await precheckReport(ctx);
+    const report = await precheckReport({ ...ctx, stepName: ctx.step.name });
     assertPrecheck(report);
-    ctx.info(`${report.estimate.real.toLocaleString('en-US')} samples expected (guide's formula: ${report.estimate.formula.toLocaleString('en-US')}), ${report.totals.missingPct}% of bars missing`);
+    const padded = report.coverage.padding.length ? `, ${report.coverage.padding.length} ticker(s) padded` : '';
+    ctx.info(
+      `${report.estimate.real.toLocaleString('en-US')} samples expected (guide's formula: ${report.estimate.formula.toLocaleString('en-US')}), ` +
+        `${report.totals.missingPct}% of bars missing, sessions end ${report.coverage.end.date}${padded}`,
+    );
     return {
       tensors: {},
       meta: { report },
