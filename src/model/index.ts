@@ -33,3 +33,19 @@ export {
   CHECKPOINT_VERSION,
   type CheckpointModel,
 } from './checkpoint.js';
+export {
+  computeRegimes,
+  regimeAgreement,
+  hiddenOf,
+  REGIME_NAMES,
+  REGIME_DEFINITION,
+  REGIME_VERSION,
+  HIDDEN_REGIME_NAMES,
+  type RegimeName,
+  type RegimeDefinition,
+  type RegimeResult,
+  type Agreement,
+  type HiddenRegime,
+} from './regime.js';
+export { computeContext, CONTEXT_NAMES, CONTEXT_DEFINITION, CONTEXT_SIZE, CONTEXT_VERSION, type ContextDefinition } from './context.js';
+export { syntheticOracle, hiddenRegimeIndex, oracleAvailable } from './oracle.js';

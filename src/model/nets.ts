@@ -6,23 +6,13 @@
  */
 import { core as mx } from '@frost-beta/mlx';
 import { Rng } from './rng.js';
-import type { MlpSizes, ModelConfig, ModelKind, Preset, TransformerSizes } from './types.js';
+import type { ModelConfig, ModelKind, Preset } from './types.js';
+import { MLP_PRESETS, TRANSFORMER_PRESETS } from './presets.js';
+
+export { MLP_PRESETS, TRANSFORMER_PRESETS };
 import type { Tensor } from '../tensor/tensor.js';
 
 export type Params = Record<string, mx.array>;
-
-export const TRANSFORMER_PRESETS: Record<Preset, TransformerSizes> = {
-  // Sized so an epoch of ~15,000 samples × 111 indicators takes seconds on 2 CPU cores
-  // (see test/bench/model.bench.ts and docs/model.md).
-  small: { dModel: 32, heads: 2, layers: 1, dFF: 64 },
-  // The reference system's size.
-  reference: { dModel: 256, heads: 8, layers: 6, dFF: 1024 },
-};
-
-export const MLP_PRESETS: Record<Preset, MlpSizes> = {
-  small: { hidden: [128, 64] },
-  reference: { hidden: [512, 256, 128] },
-};
 
 export function makeConfig(kind: ModelKind, preset: Preset, featureNames: string[], horizonMinutes: number): ModelConfig {
   const F = featureNames.length;

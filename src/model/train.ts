@@ -5,10 +5,14 @@
  */
 import { core as mx } from '@frost-beta/mlx';
 import { collect } from '../util/memory.js';
-import { fromMxF32, fromMxMany, toMxMany } from '../tensor/mlx-bridge.js';
+import { fromMxMany, toMxMany } from '../tensor/mlx-bridge.js';
 import { splitByTime } from './split.js';
 import { applyScaler, fitScaler, scaleTargets } from './scaler.js';
-import { evalBatchSize, forward, initWeights, makeConfig, type Params } from './nets.js';
+import { forward, initWeights, makeConfig, type Params } from './nets.js';
+import { predictRows } from './infer.js';
+import { abortError, checkAbort } from './abort.js';
+
+export { abortError };
 import { Rng } from './rng.js';
 import type { EpochStats, ModelConfig, SampleSet, TrainParams, TrainResult } from './types.js';
 
@@ -33,18 +37,6 @@ export const TRAIN_DEFAULTS = {
 
 /** A step that took this long is followed by a collect() whatever collectEvery says. */
 const COLLECT_AFTER_MS = 150;
-
-export function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason;
-  if (reason instanceof Error && reason.name === 'AbortError') return reason;
-  const e = new Error(`training aborted${reason !== undefined && !(reason instanceof Error) ? `: ${String(reason)}` : ''}`);
-  e.name = 'AbortError';
-  return e;
-}
-
-function checkAbort(signal?: AbortSignal): void {
-  if (signal?.aborted) throw abortError(signal);
-}
 
 export function validateSampleSet(set: SampleSet): void {
   const { S, F } = set;
@@ -123,24 +115,6 @@ export function directionalAccuracy(pred: ArrayLike<number>, y: ArrayLike<number
     if (Math.sign(pred[i]) === Math.sign(y[i])) hit++;
   }
   return n > 0 ? hit / n : Number.NaN;
-}
-
-/**
- * Standardized predictions for the n rows of an MLX matrix Xmx [n, F], in batches, memory
- * bounded (collects between batches).
- */
-export async function predictRows(params: Params, config: ModelConfig, Xmx: mx.array, n: number, signal?: AbortSignal): Promise<Float32Array> {
-  const out = new Float32Array(n);
-  const batch = evalBatchSize(config);
-  for (let start = 0, b = 0; start < n; start += batch, b++) {
-    checkAbort(signal);
-    const end = Math.min(n, start + batch);
-    const xb = Xmx.index(mx.Slice(start, end));
-    const { pred } = forward(params, config, xb);
-    out.set(fromMxF32(pred), start);
-    if (b % 4 === 3) await collect();
-  }
-  return out;
 }
 
 interface AdamState {

@@ -1,0 +1,73 @@
+/**
+ * mlx-intraday as a library: `import { loadSpec, runPipeline } from 'mlx-intraday'`.
+ *
+ * One entry for each concern's public surface (see docs/architecture.md): specs, the runner,
+ * market data, indicators, the model and the backtest. Deeper modules stay internal.
+ */
+
+// Specs and the runner.
+export { loadSpec, parseSpec, parseSetArg, STEP_KINDS, type LoadOptions, type Spec, type StepSpec, type StepKindName, type SharedParams, type Universe } from './spec/index.js';
+export { runPipeline, planFor, PACKAGE_VERSION, type RunOptions, type RunOutcome } from './run.js';
+export type { RunEvent, Reporter, NodeStatus } from './dag/events.js';
+export { STEP_KIND_REGISTRY, type StepKind, type StepContext, type StepOutput } from './steps/index.js';
+
+// Market data.
+export {
+  createProvider,
+  defaultEndDate,
+  resolveSessions,
+  sessionsEnding,
+  sessionsBetween,
+  fingerprintPanel,
+  runPrecheck,
+  samplePoints,
+  regimeFor,
+  tickerProfile,
+  SyntheticProvider,
+  FolderProvider,
+  AlpacaProvider,
+  PolygonProvider,
+  DataError,
+  type DataConfig,
+  type Provider,
+  type ProviderContext,
+  type FetchRequest,
+  type Panel,
+  type SessionInfo,
+} from './data/index.js';
+
+// Indicators.
+export {
+  computeIndicators,
+  computeIndicatorsParallel,
+  shutdownIndicatorWorkers,
+  listIndicators,
+  INDICATOR_NAMES,
+  INDICATORS_VERSION,
+  type IndicatorInfo,
+  type IndicatorResult,
+  type ComputeOptions,
+} from './indicators/index.js';
+
+// Model (from the modules whose declarations need no MLX types, so a consumer's tsc never
+// reaches @frost-beta/mlx's shipped .ts sources).
+export { trainModel, TRAIN_DEFAULTS, pearson, directionalAccuracy, type TrainOptions } from './model/train.js';
+export { predict, indicatorImportance, rankIndicators } from './model/predict.js';
+export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, type CheckpointModel } from './model/checkpoint.js';
+export { splitByTime, type SplitOptions, type TimeSplit } from './model/split.js';
+export { fitScaler, applyScaler } from './model/scaler.js';
+export { TRANSFORMER_PRESETS, MLP_PRESETS } from './model/presets.js';
+export { computeRegimes, regimeAgreement, REGIME_NAMES, REGIME_DEFINITION, HIDDEN_REGIME_NAMES, type RegimeName, type RegimeDefinition, type Agreement } from './model/regime.js';
+export { computeContext, CONTEXT_NAMES, CONTEXT_DEFINITION } from './model/context.js';
+export { syntheticOracle, hiddenRegimeIndex } from './model/oracle.js';
+export type { SampleSet, TrainParams, TrainResult, TrainedModel, TrainMetrics, ModelConfig, Scaler, EpochStats } from './model/types.js';
+
+// Backtest.
+export { runBacktest, type BacktestInput, type BacktestParams, type BacktestResult, type Metrics as BacktestMetrics } from './backtest/index.js';
+
+// Errors.
+export { UsageError, RunError, type Diagnostic, type SourceLocation } from './util/errors.js';
+export { CorruptEntryError } from './cache/store.js';
+
+// Typed arrays between steps, and their safetensors bytes.
+export { tensor, type Tensor, type DType } from './tensor/tensor.js';
