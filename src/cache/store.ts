@@ -227,7 +227,21 @@ export class ArtifactCache {
     }
   }
 
+  /**
+   * Closes the database. The last writer to leave switches it back from WAL to a rollback
+   * journal: a WAL database cannot be opened from a folder one may not write (SQLite must
+   * create its -shm file), and `runs ls` on a read-only cache should work. While other
+   * processes still hold it open, the switch fails at once (no wait) and WAL stays.
+   */
   close(): void {
+    if (!this.readOnly && this.db.open) {
+      try {
+        this.db.pragma('busy_timeout = 0');
+        this.db.pragma('journal_mode = DELETE');
+      } catch {
+        /* someone else still has it open */
+      }
+    }
     this.db.close();
   }
 

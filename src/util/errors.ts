@@ -76,7 +76,6 @@ export class CacheDamagedError extends UsageError {
       {
         message: `the cache database ${file} is damaged (${reason})`,
         hint: 'run `mlx-intraday cache verify --repair`: it moves the database aside, re-indexes the blob files and keeps the run records it can read (anything else is recomputed)',
-        location: { file },
       },
     ]);
     this.name = 'CacheDamagedError';
