@@ -15,6 +15,14 @@ export interface SampleSet {
   S: number;
   F: number;
   horizonMinutes: number;
+  /** [S] regime id at the sample bar (index into REGIME_NAMES, src/model/regime.ts). */
+  regime?: Uint8Array;
+  /** [S, 10] market context at the sample bar (CONTEXT_NAMES, src/model/context.ts). */
+  context?: Float32Array;
+  /** [S] synthetic data: the generator's hidden regime (index into HIDDEN_REGIME_NAMES); 255 unknown. */
+  hiddenRegime?: Uint8Array;
+  /** [S] synthetic data: the oracle's expected forward return (src/model/oracle.ts); NaN unknown. */
+  oracle?: Float32Array;
 }
 
 export type ModelKind = 'indicator-transformer' | 'mlp';

@@ -2,10 +2,16 @@
  * sample: every `sample_interval` minutes after a `warmup`-minute warm-up, one row of indicator
  * values per observed ticker (features use bars ≤ t only) and its label: the log return from
  * t's close to the close `horizon` minutes later in the same session (bars > t only). Also the
- * baseline signal close/AVWAP_SESSION − 1 for the backtest's traditional rule.
+ * baseline signal close/AVWAP_SESSION − 1 for the backtest's traditional rule, the regime and the
+ * 10 market-context values at t (bars ≤ t), and on synthetic data the generator's hidden regime
+ * and the oracle's expected return (src/model/oracle.ts).
  */
 import { samplePoints } from '../data/precheck.js';
 import type { Panel } from '../data/panel.js';
+import { DEFAULTS, providerNameOf, type DataConfig } from '../data/config.js';
+import { CONTEXT_NAMES, CONTEXT_SIZE, CONTEXT_VERSION, computeContext } from '../model/context.js';
+import { HIDDEN_REGIME_NAMES, REGIME_DEFINITION, REGIME_NAMES, REGIME_VERSION, computeRegimes } from '../model/regime.js';
+import { hiddenRegimeIndex, oracleAvailable, syntheticOracle } from '../model/oracle.js';
 import { tensor } from '../tensor/tensor.js';
 import { inputOfKind, type StepKind } from './kind.js';
 import { panelFromTensors } from './panel-artifact.js';
@@ -41,13 +47,40 @@ export function buildSamples(panel: Panel, values: Float32Array, F: number, avwa
   return { X, y, time, ticker, baseline, S };
 }
 
+/** Regime id [S] and context [S, 10] at the sample points, from bars ≤ t. */
+export function sampleRegimeContext(panel: Panel, points: { rows: Int32Array; cols: Int32Array; count: number }): { regime: Uint8Array; context: Float32Array } {
+  const { N } = panel;
+  const reg = computeRegimes(panel).regime;
+  const ctxAll = computeContext(panel);
+  const regime = new Uint8Array(points.count);
+  const context = new Float32Array(points.count * CONTEXT_SIZE);
+  for (let s = 0; s < points.count; s++) {
+    const i = points.rows[s] * N + points.cols[s];
+    regime[s] = reg[i];
+    context.set(ctxAll.subarray(i * CONTEXT_SIZE, (i + 1) * CONTEXT_SIZE), s * CONTEXT_SIZE);
+  }
+  return { regime, context };
+}
+
+/** Synthetic data only: the seed whose hidden regimes and drift rules the oracle may use. */
+export function syntheticSeed(data: Record<string, unknown>): number | null {
+  const config = data as DataConfig;
+  return providerNameOf(config) === 'synthetic' && oracleAvailable() ? (config.seed ?? DEFAULTS.seed) : null;
+}
+
+/** Unknown hidden regime (real data). */
+export const NO_HIDDEN_REGIME = 255;
+
 export const sampleKind: StepKind = {
   name: 'sample',
-  version: 1,
+  // 2: regime, context, hidden_regime and oracle per sample.
+  version: 2,
   perBatch: true,
   contentIdMode: 'key',
   sharedParams: ['sample_interval', 'warmup', 'horizon'],
   inputs: { required: ['indicators', 'fetch'] },
+  // The hidden regime and the oracle depend on the generator's seed, not only on the bars.
+  keyData: ({ spec }) => ({ synthetic: syntheticSeed(spec.data), regime: REGIME_VERSION, context: CONTEXT_VERSION }),
   async run(ctx) {
     const bars = inputOfKind(ctx.inputs, 'fetch');
     const ind = inputOfKind(ctx.inputs, 'indicators');
@@ -59,6 +92,11 @@ export const sampleKind: StepKind = {
     if (avwapIndex < 0) ctx.warn('AVWAP_SESSION is not among the indicators, so the AVWAP baseline rule has no signal; add it to indicators.names');
     const points = samplePoints(panel, { warmup: ctx.params.warmup, interval: ctx.params.sample_interval, horizon: ctx.params.horizon });
     const s = buildSamples(panel, cube.data as Float32Array, F, avwapIndex, points, ctx.params.horizon);
+    const rc = sampleRegimeContext(panel, points);
+    const seed = syntheticSeed(ctx.spec.data);
+    const hidden = new Uint8Array(s.S).fill(NO_HIDDEN_REGIME);
+    const oracle = seed === null ? new Float32Array(s.S).fill(NaN) : syntheticOracle(panel, points, ctx.params.horizon, seed);
+    if (seed !== null) for (let i = 0; i < s.S; i++) hidden[i] = hiddenRegimeIndex(seed, panel.tickers[s.ticker[i]], panel.sessions[panel.sessionOfRow[points.rows[i]]].date);
     return {
       tensors: {
         X: tensor(s.X, [s.S, F]),
@@ -66,8 +104,22 @@ export const sampleKind: StepKind = {
         time: tensor(s.time, [s.S]),
         ticker: tensor(s.ticker, [s.S]),
         baseline: tensor(s.baseline, [s.S]),
+        regime: tensor(rc.regime, [s.S]),
+        context: tensor(rc.context, [s.S, CONTEXT_SIZE]),
+        hidden_regime: tensor(hidden, [s.S]),
+        oracle: tensor(oracle, [s.S]),
       },
-      meta: { featureNames: names, tickers: panel.tickers, S: s.S, F, horizon: ctx.params.horizon },
+      meta: {
+        featureNames: names,
+        tickers: panel.tickers,
+        S: s.S,
+        F,
+        horizon: ctx.params.horizon,
+        regimeNames: REGIME_NAMES,
+        regimeDefinition: REGIME_DEFINITION,
+        contextNames: CONTEXT_NAMES,
+        hiddenRegimeNames: seed === null ? null : HIDDEN_REGIME_NAMES,
+      },
       metrics: { samples: s.S },
     };
   },
