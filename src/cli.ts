@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import { loadSpec, type LoadOptions } from './spec/index.js';
 import { UsageError, RunError, formatDiagnostic, isDatabaseDamaged, CacheDamagedError } from './util/errors.js';
-import { redactSecrets } from './util/redact.js';
+import { redactSecrets, registerEnvSecrets } from './util/redact.js';
 import { DataError } from './data/provider.js';
 import { chooseReporter } from './cli/render.js';
 import { runPipeline, planFor, makeEnvironment, PACKAGE_VERSION } from './run.js';
@@ -289,5 +289,7 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
+// Known before anything can print: a key in the environment is masked wherever it shows up.
+registerEnvSecrets();
 program.parseAsync(process.argv).catch(fail);
 

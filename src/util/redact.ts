@@ -18,6 +18,14 @@ export function registerSecret(...values: (string | undefined)[]): void {
   for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH) registered.add(v);
 }
 
+/** Environment variables that hold credentials (the providers read them; nothing else may show them). */
+export const SECRET_ENV_VARS = ['ALPACA_API_KEY_ID', 'ALPACA_API_SECRET_KEY', 'POLYGON_API_KEY'] as const;
+
+/** Registers every credential the environment holds, before any provider is made. */
+export function registerEnvSecrets(env: NodeJS.ProcessEnv = process.env): void {
+  registerSecret(...SECRET_ENV_VARS.map((name) => env[name]));
+}
+
 /** Forgets every registered secret (tests). */
 export function clearSecrets(): void {
   registered.clear();
