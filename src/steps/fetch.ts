@@ -1,5 +1,6 @@
 /** fetch: one batch of minute bars from the spec's provider, fingerprinted for downstream keys. */
 import { fingerprintPanel } from '../data/fingerprint.js';
+import { FolderProvider } from '../data/providers/folder.js';
 import type { StepKind } from './kind.js';
 import { panelMeta, panelToTensors } from './panel-artifact.js';
 import { dataSessions } from './range.js';
@@ -16,12 +17,15 @@ export const fetchKind: StepKind = {
     provider: env.provider().identity(),
     sessions: dataSessions(spec, params.days, env.provider()).map((s) => s.date),
   }),
-  // Local files may change between runs: re-read them (cheap) and let the fingerprint decide
-  // whether anything downstream must be recomputed.
+  // Local files may change between runs: look at them every run (the provider re-reads only
+  // files whose size/mtime/ctime changed) and let the fingerprint decide what recomputes.
   alwaysRun: ({ env }) => env.provider().name === 'folder',
   async run(ctx) {
-    const sessions = dataSessions(ctx.spec, ctx.params.days, ctx.env.provider());
-    const panel = await fetchBatch(ctx.env.provider(), ctx.env.cache, { tickers: ctx.batch!.tickers, sessions, signal: ctx.signal, onWarning: ctx.warn, refresh: ctx.refresh });
+    const provider = ctx.env.provider();
+    // The folder provider keeps each file's parse in the run's cache, so unchanged files are skipped.
+    if (provider instanceof FolderProvider && ctx.env.cache) provider.useCache(ctx.env.cache);
+    const sessions = dataSessions(ctx.spec, ctx.params.days, provider);
+    const panel = await fetchBatch(provider, ctx.env.cache, { tickers: ctx.batch!.tickers, sessions, signal: ctx.signal, onWarning: ctx.warn, refresh: ctx.refresh });
     const fingerprint = fingerprintPanel(panel);
     let observed = 0;
     for (let i = 0; i < panel.mask.length; i++) observed += panel.mask[i];
