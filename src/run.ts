@@ -53,7 +53,7 @@ export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: Nod
     cache: opts.cache,
     modelsDir: resolve(opts.modelsDir),
     runId: opts.runId,
-    provider: () => (provider ??= createProvider(spec.data as DataConfig, { baseDir: spec.dir, env: opts.env ?? process.env })),
+    provider: () => (provider ??= createProvider(spec.data as DataConfig, { baseDir: spec.dir, env: opts.env ?? process.env, cache: opts.cache })),
   };
 }
 

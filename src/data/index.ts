@@ -4,6 +4,7 @@
  * block and `resolveSessions` for the session grid.
  */
 import { isAbsolute, resolve } from 'node:path';
+import type { ArtifactCache } from '../cache/store.js';
 import type { Provider } from './provider.js';
 import { DataError } from './provider.js';
 import type { SessionInfo } from './panel.js';
@@ -32,6 +33,8 @@ export interface ProviderContext {
   baseDir: string;
   /** Environment for API keys (process.env in the CLI). */
   env: NodeJS.ProcessEnv;
+  /** The run's cache: the folder provider keeps each file's parse there and skips unchanged files. */
+  cache?: ArtifactCache;
 }
 
 /** Builds the provider a spec's `data:` block asks for. Throws DataError on bad settings or missing keys. */
@@ -45,7 +48,7 @@ export function createProvider(config: DataConfig = {}, ctx: ProviderContext): P
         throw new DataError('data.provider is folder but data.folder.path is not set', 'add `folder: { path: ../my-bars }` under `data:`');
       }
       const path = isAbsolute(config.folder.path) ? config.folder.path : resolve(ctx.baseDir, config.folder.path);
-      return new FolderProvider({ ...config.folder, path });
+      return new FolderProvider({ ...config.folder, path }, { cache: ctx.cache });
     }
     case 'alpaca':
       return new AlpacaProvider(config.alpaca ?? {}, ctx.env);

@@ -1,6 +1,5 @@
 /** fetch: one batch of minute bars from the spec's provider, fingerprinted for downstream keys. */
 import { fingerprintPanel } from '../data/fingerprint.js';
-import { FolderProvider } from '../data/providers/folder.js';
 import type { StepKind } from './kind.js';
 import { panelMeta, panelToTensors } from './panel-artifact.js';
 import { dataSessions } from './range.js';
@@ -22,8 +21,6 @@ export const fetchKind: StepKind = {
   alwaysRun: ({ env }) => env.provider().name === 'folder',
   async run(ctx) {
     const provider = ctx.env.provider();
-    // The folder provider keeps each file's parse in the run's cache, so unchanged files are skipped.
-    if (provider instanceof FolderProvider && ctx.env.cache) provider.useCache(ctx.env.cache);
     const sessions = dataSessions(ctx.spec, ctx.params.days, provider);
     const panel = await fetchBatch(provider, ctx.env.cache, { tickers: ctx.batch!.tickers, sessions, signal: ctx.signal, onWarning: ctx.warn, refresh: ctx.refresh });
     const fingerprint = fingerprintPanel(panel);

@@ -18,9 +18,10 @@
  * - CSV (and CSV.GZ) is streamed a chunk at a time and placed as it is read: memory is the panel,
  *   not the file. With an artifact cache, an unchanged file is not read again (folder-file-cache.ts).
  */
-import { existsSync, readdirSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { showSymbol, SYMBOL_HINT, symbolProblem } from '../symbols.js';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import type { ArtifactCache } from '../../cache/store.js';
@@ -135,9 +136,30 @@ export class FolderProvider implements Provider {
     }
   }
 
-  /** The file holding a ticker's bars; DataError naming ticker, folder and close names if none. */
+  /**
+   * The file holding a ticker's bars; DataError naming ticker, folder and close names if none.
+   * A ticker that is not a symbol, or a path that resolves (symlinks included) outside the
+   * folder, is refused: a ticker list must never open other files.
+   */
   fileFor(ticker: string): string {
+    const file = this.findFile(ticker);
+    this.checkInside(file, ticker);
+    return file;
+  }
+
+  private checkInside(file: string, ticker: string): void {
+    const folder = realpathSync(this.cfg.path);
+    const real = realpathSync(file);
+    const rel = relative(folder, real);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new DataError(`ticker ${ticker}: ${file} resolves to ${real}, outside the data folder ${folder}`, 'keep each ticker\'s file inside data.folder.path (no links pointing elsewhere)');
+    }
+  }
+
+  private findFile(ticker: string): string {
     this.checkFolder();
+    const why = symbolProblem(ticker);
+    if (why) throw new DataError(`${showSymbol(ticker)} is not a ticker symbol: ${why}`, SYMBOL_HINT);
     const exts = EXTENSIONS[this.cfg.format];
     for (const name of [ticker, ticker.toUpperCase()]) {
       for (const ext of exts) {
