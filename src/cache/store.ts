@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { decodeSafetensors, encodeSafetensors } from '../tensor/safetensors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { CacheDamagedError, isDatabaseDamaged, UsageError } from '../util/errors.js';
+import { CacheDamagedError, CorruptEntryError, isDatabaseDamaged, UsageError } from '../util/errors.js';
 import { redactDeep } from '../util/redact.js';
 import { sha256Hex } from './key.js';
 import { RUN_TABLES } from './runs.js';
@@ -48,16 +48,7 @@ export interface LoadedArtifact {
   tensors: Record<string, Tensor>;
 }
 
-/** A cache entry whose bytes no longer match their checksum (or whose blob file is gone). */
-export class CorruptEntryError extends Error {
-  constructor(
-    readonly key: string,
-    reason: string,
-  ) {
-    super(`cache entry ${key.slice(0, 12)} is corrupt (${reason}); it was removed and will be recomputed`);
-    this.name = 'CorruptEntryError';
-  }
-}
+export { CorruptEntryError } from '../util/errors.js';
 
 const ARTIFACTS: TableLayout = {
   name: 'artifacts',

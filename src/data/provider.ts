@@ -23,13 +23,5 @@ export interface Provider {
   fetch(req: FetchRequest): Promise<Panel>;
 }
 
-/** A data problem the user must fix: names ticker/date or file:line and says how. */
-export class DataError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'DataError';
-  }
-}
+/** Data problems are errors of their own kind (util/errors.ts); re-exported where providers look. */
+export { DataError } from '../util/errors.js';

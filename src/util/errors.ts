@@ -41,6 +41,51 @@ export class UsageError extends Error {
   }
 }
 
+/** A data problem the user must fix: names ticker/date or file:line and says how. */
+export class DataError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'DataError';
+  }
+}
+
+/** A cache entry whose bytes or meta no longer match their checksum (or whose blob file is gone). */
+export class CorruptEntryError extends Error {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`cache entry ${key.slice(0, 12)} is corrupt (${reason}); it was removed and will be recomputed`);
+    this.name = 'CorruptEntryError';
+  }
+}
+
+/** Why a node did not produce an output. */
+export type FailureReason = 'threw' | 'input-failed' | 'cancelled' | 'corrupt-entry' | 'bad-input';
+
+/** A node's failure as data: what happened, where, and how to fix it. */
+export interface Failure {
+  reason: FailureReason;
+  message: string;
+  location?: SourceLocation;
+  /** Ticker and date for data problems, when known. */
+  ticker?: string;
+  date?: string;
+  hint?: string;
+}
+
+/** The Failure an error thrown by a step stands for. */
+export function failureOf(e: unknown, message: string): Failure {
+  const err = e as Error & { hint?: string };
+  if (e instanceof UsageError) return { reason: 'bad-input', message, location: e.diagnostics[0]?.location, hint: e.diagnostics[0]?.hint };
+  if (e instanceof DataError) return { reason: 'bad-input', message, hint: err.hint };
+  if (e instanceof CorruptEntryError) return { reason: 'corrupt-entry', message, hint: 'run again: the entry was removed and recomputes' };
+  return { reason: 'threw', message, hint: err?.hint };
+}
+
 /** A run that could not complete (data, step failure, cache problem): exit code 1. */
 export class RunError extends Error {
   readonly exitCode = 1;
