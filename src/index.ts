@@ -51,7 +51,10 @@ export {
 
 // Model (from the modules whose declarations need no MLX types, so a consumer's tsc never
 // reaches @frost-beta/mlx's shipped .ts sources).
-export { trainModel, TRAIN_DEFAULTS, pearson, directionalAccuracy, type TrainOptions } from './model/train.js';
+export { trainModel, TRAIN_DEFAULTS, type TrainOptions } from './model/train.js';
+export { pearson, rankIC, directionalAccuracy, baseRate, predictionMetrics, type PredictionMetrics } from './model/metrics.js';
+export { fitRidge, ridgePredict } from './model/ridge.js';
+export type { Evaluation } from './model/evaluate.js';
 export { predict, indicatorImportance, rankIndicators } from './model/predict.js';
 export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, type CheckpointModel } from './model/checkpoint.js';
 export { splitByTime, type SplitOptions, type TimeSplit } from './model/split.js';

@@ -22,7 +22,10 @@ export function summaryLines(e: Extract<RunEvent, { type: 'run-end' }>): string[
   const bt = Object.entries(e.metrics).find(([id]) => e.metrics[id].model_sharpe !== undefined);
   for (const [node, m] of Object.entries(e.metrics)) {
     if (node.includes('[')) continue; // per-batch metrics are in `runs show`
-    lines.push(`  ${node}: ${Object.entries(m).map(([k, v]) => `${k} ${formatMetric(v)}`).join(', ')}`);
+    const scored = m.ic !== undefined && m.ridge_ic !== undefined;
+    const shown = Object.entries(m).filter(([k]) => !scored || SUMMARY_KEYS.has(k));
+    lines.push(`  ${node}: ${shown.map(([k, v]) => `${k} ${formatMetric(v)}`).join(', ')}`);
+    if (scored) lines.push(...scoreboardLines(m));
   }
   if (bt) {
     const m = bt[1];
@@ -33,6 +36,37 @@ export function summaryLines(e: Extract<RunEvent, { type: 'run-end' }>): string[
   }
   lines.push(`  details: mlx-intraday runs show ${e.runId}`);
   return lines;
+}
+
+/** Train metrics kept on the node's line; the rest go into the scoreboard below it. */
+const SUMMARY_KEYS = new Set(['samples', 'epochs', 'best_val_loss', 'test_loss']);
+
+const REGIMES = ['trend-calm', 'trend-volatile', 'range-calm', 'range-volatile'];
+const cell = (v: number | undefined, w = 9) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(4)).padStart(w);
+
+/** Model vs ridge vs oracle on the test split, beside the base rate; then IC by regime. */
+export function scoreboardLines(m: Record<string, number>): string[] {
+  const rows: [string, string][] = [
+    ['model', ''],
+    [`ridge (λ = ${m.ridge_alpha}·n)`, 'ridge_'],
+  ];
+  if (m.oracle_ic !== undefined) rows.push(['oracle (generator)', 'oracle_']);
+  const out = [`    test split, ${formatMetric(m.test_samples)} samples  ${'IC'.padStart(9)}${'rank IC'.padStart(9)}${'dir.acc'.padStart(9)}`];
+  for (const [label, pre] of rows) out.push(`    ${label.padEnd(31)}${cell(m[`${pre}ic`])}${cell(m[`${pre}rank_ic`])}${cell(m[`${pre}directional_accuracy`])}`);
+  out.push(`    ${`base rate (always ${m.base_sign > 0 ? 'up' : 'down'})`.padEnd(31)}${''.padStart(18)}${cell(m.base_rate)}`);
+  const present = REGIMES.filter((r) => m[`n[${r}]`] !== undefined);
+  if (present.length > 0) {
+    out.push(`    IC by regime ${''.padEnd(18)}${present.map((r) => r.padStart(16)).join('')}`);
+    out.push(`    ${'samples'.padEnd(31)}${present.map((r) => String(m[`n[${r}]`]).padStart(16)).join('')}`);
+    for (const [label, pre] of rows) out.push(`    ${label.padEnd(31)}${present.map((r) => cell(m[`${pre}ic[${r}]`], 16)).join('')}`);
+  }
+  if (m.regime_agreement !== undefined) {
+    out.push(`    regimes vs the generator's hidden regime: agreement ${m.regime_agreement.toFixed(3)} (chance ${m.regime_agreement_chance.toFixed(3)}, κ ${m.regime_agreement_kappa.toFixed(2)})`);
+  }
+  if (m.one_sign_share >= 0.95) {
+    out.push(`    warning: the model predicts one sign for ${(100 * m.one_sign_share).toFixed(1)}% of test samples; its directional accuracy is about the base rate`);
+  }
+  return out;
 }
 
 function plainLine(e: RunEvent, t0: number): string | undefined {

@@ -49,3 +49,6 @@ export {
 } from './regime.js';
 export { computeContext, CONTEXT_NAMES, CONTEXT_DEFINITION, CONTEXT_SIZE, CONTEXT_VERSION, type ContextDefinition } from './context.js';
 export { syntheticOracle, hiddenRegimeIndex, oracleAvailable } from './oracle.js';
+export { predictionMetrics, rankIC, ranks, baseRate, oneSignShare, ONE_SIGN_WARNING, type PredictionMetrics } from './metrics.js';
+export { fitRidge, ridgePredict, RIDGE_ALPHAS, type RidgeModel } from './ridge.js';
+export { evaluate, type Evaluation } from './evaluate.js';

@@ -20,6 +20,39 @@ const RULES: Record<string, { kappa: number; rho: number; drift: number }> = {
   high_vol: { kappa: 0, rho: 0, drift: 0 },
 };
 
+/** Open-to-close noise of the day, in units of the ticker's daily volatility (docs/data.md). */
+const RULES_NOISE: Record<string, number> = { range: 0.5, trend_up: 0.8, trend_down: 0.8, high_vol: 0.9 };
+
+/**
+ * E[day's close level | bars ≤ t]. The path is a Brownian bridge to a close level drawn at the
+ * open from N(open + drift, s0²); seeing the path so far moves that expectation (conjugate normal
+ * update), so the oracle does not pull toward the prior mean when the day has already gone
+ * elsewhere. The per-minute variance is the realized one of today's returns so far; the prior
+ * s0 follows from it through the generator's scales (minute σ = 0.85 σ_d·volM/√390, day noise
+ * = dayNoise·σ_d·volM, market day σ = 0.008·β).
+ */
+function expectedCloseLevel(panel: Panel, n: number, start: number, t: number, bars: number, open: number, drift: number, beta: number, dayNoise: number): number {
+  const { N, close, mask } = panel;
+  let ss = 0;
+  let c = 0;
+  for (let k = start + 1; k <= t; k++) {
+    if (!mask[k * N + n]) continue;
+    const r = Math.log(close[k * N + n] / close[(k - 1) * N + n]);
+    ss += r * r;
+    c++;
+  }
+  const m = t - start + 1;
+  if (c < 10) return open + drift;
+  const s2 = ss / c;
+  const sigmaDayVol = (Math.sqrt(s2) * Math.sqrt(390)) / 0.85;
+  const prior = (dayNoise * sigmaDayVol) ** 2 + (0.008 * beta) ** 2;
+  const a = m / bars;
+  const noise = (s2 * m * (bars - m)) / bars;
+  const z = Math.log(close[t * N + n]) - open;
+  const post = (drift / prior + (a * z) / noise) / (1 / prior + (a * a) / noise);
+  return open + post;
+}
+
 export function oracleAvailable(): boolean {
   return SYNTHETIC_VERSION === ORACLE_SYNTHETIC_VERSION;
 }
@@ -69,7 +102,7 @@ export function syntheticOracle(panel: Panel, points: OraclePoints, horizon: num
     const openLog = Math.log(open[start * N + n]);
     let p = Math.log(close[t * N + n]);
     const vwap = vs > 0 ? pv / vs : openLog;
-    const closeLevel = openLog + rule.drift * sigmaD;
+    const closeLevel = expectedCloseLevel(panel, n, start, t, sess.bars, openLog, rule.drift * sigmaD, tickerProfile(ticker).beta, RULES_NOISE[regimeFor(seed, ticker, sess.date)]);
     // The last five one-minute returns (the generator's momentum state), oldest first.
     const last5: number[] = [];
     for (let k = t - 4; k <= t; k++) last5.push(k > start ? Math.log(close[k * N + n] / close[(k - 1) * N + n]) : 0);

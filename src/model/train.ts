@@ -11,8 +11,10 @@ import { applyScaler, fitScaler, scaleTargets } from './scaler.js';
 import { forward, initWeights, makeConfig, type Params } from './nets.js';
 import { predictRows } from './infer.js';
 import { abortError, checkAbort } from './abort.js';
+import { directionalAccuracy, pearson } from './metrics.js';
+import { evaluate, type Evaluation } from './evaluate.js';
 
-export { abortError };
+export { abortError, pearson, directionalAccuracy };
 import { Rng } from './rng.js';
 import type { EpochStats, ModelConfig, SampleSet, TrainParams, TrainResult } from './types.js';
 
@@ -79,42 +81,6 @@ export function lossJs(kind: 'mse' | 'huber', pred: Float32Array, y: Float32Arra
     }
   }
   return pred.length > 0 ? s / pred.length : Number.NaN;
-}
-
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  if (n < 2) return Number.NaN;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  if (saa <= 0 || sbb <= 0) return Number.NaN;
-  return sab / Math.sqrt(saa * sbb);
-}
-
-export function directionalAccuracy(pred: ArrayLike<number>, y: ArrayLike<number>): number {
-  let hit = 0;
-  let n = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (y[i] === 0 || !Number.isFinite(y[i])) continue;
-    n++;
-    if (Math.sign(pred[i]) === Math.sign(y[i])) hit++;
-  }
-  return n > 0 ? hit / n : Number.NaN;
 }
 
 interface AdamState {
@@ -278,6 +244,7 @@ export async function trainModel(set: SampleSet, params: TrainParams, opts: Trai
   let testLoss = Number.NaN;
   let testCorr = Number.NaN;
   let dirAcc = Number.NaN;
+  let evaluation: Evaluation | undefined;
   if (nTe > 0) {
     const tp = await predictRows(best, config, data.Xte, nTe, signal);
     testLoss = lossJs(lossKind, tp, yte);
@@ -289,6 +256,7 @@ export async function trainModel(set: SampleSet, params: TrainParams, opts: Trai
     }
     testCorr = pearson(predRet, yRet);
     dirAcc = directionalAccuracy(predRet, yRet);
+    evaluation = evaluate({ set, scaler, rows: split, scaled: { Xtr, ytr, Xva, yva, Xte }, modelPred: predRet });
   }
   const weights = fromMxMany(best);
   await collect();
@@ -299,7 +267,7 @@ export async function trainModel(set: SampleSet, params: TrainParams, opts: Trai
     scaler,
     history,
     split: { trainEnd: split.trainEnd, valEnd: split.valEnd, counts: split.counts },
-    metrics: { bestValLoss, bestEpoch, testLoss, testCorr, directionalAccuracy: dirAcc },
+    metrics: { bestValLoss, bestEpoch, testLoss, testCorr, directionalAccuracy: dirAcc, ...(evaluation ? { evaluation } : {}) },
     params: { ...params },
   };
 }

@@ -106,6 +106,8 @@ export interface TrainMetrics {
   testCorr: number;
   /** Share of test samples with y ≠ 0 where sign(prediction) = sign(y). */
   directionalAccuracy: number;
+  /** Model, ridge and (synthetic) oracle on the test split, beside the base rate (evaluate.ts). */
+  evaluation?: import('./evaluate.js').Evaluation;
 }
 
 /** What `predict` and `saveCheckpoint` need. */

@@ -1,7 +1,8 @@
 /** train: the indicator transformer (or MLP) on all batches' samples; checkpoint in models/. */
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { saveCheckpoint, trainModel, type TrainParams } from '../model/index.js';
+import { saveCheckpoint, trainModel, ONE_SIGN_WARNING, type TrainParams } from '../model/index.js';
+import { evaluationMetrics } from '../model/evaluate.js';
 import { inputsOfKind, type InputArtifact, type StepContext, type StepKind } from './kind.js';
 import { gatherSamples } from './samples-input.js';
 
@@ -26,7 +27,8 @@ function trainParams(ctx: StepContext): TrainParams {
 
 export const trainKind: StepKind = {
   name: 'train',
-  version: 1,
+  // 2: the test-split evaluation (IC, rank IC, base rate, ridge, oracle, per regime).
+  version: 2,
   perBatch: false,
   contentIdMode: 'key',
   sharedParams: ['epochs'],
@@ -49,6 +51,13 @@ export const trainKind: StepKind = {
         ctx.progress(e.epoch / params.epochs, `epoch ${e.epoch}/${params.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
       },
     });
+    const ev = result.metrics.evaluation;
+    if (ev && ev.model.oneSignShare >= ONE_SIGN_WARNING) {
+      ctx.warn(
+        `the model predicts one sign for ${(100 * ev.model.oneSignShare).toFixed(1)}% of test samples, so its directional accuracy ` +
+          `${ev.model.directionalAccuracy.toFixed(4)} mostly repeats the base rate ${ev.baseRate.toFixed(4)}; judge it by IC, not accuracy`,
+      );
+    }
     const paths = checkpointPaths(ctx, ctx.key);
     mkdirSync(ctx.env.modelsDir, { recursive: true });
     saveCheckpoint(paths.keyed, result);
@@ -64,6 +73,7 @@ export const trainKind: StepKind = {
         test_loss: result.metrics.testLoss,
         test_corr: result.metrics.testCorr,
         directional_accuracy: result.metrics.directionalAccuracy,
+        ...(ev ? evaluationMetrics(ev) : {}),
       },
     };
   },
