@@ -13,6 +13,7 @@ import { predictRows } from './infer.js';
 import { abortError, checkAbort } from './abort.js';
 import { directionalAccuracy, pearson } from './metrics.js';
 import { evaluate, type Evaluation } from './evaluate.js';
+import { canonicalize } from './order.js';
 
 export { abortError, pearson, directionalAccuracy };
 import { Rng } from './rng.js';
@@ -122,8 +123,10 @@ function adamwStep(params: Params, grads: Params, st: AdamState, lr: number, wd:
   return next;
 }
 
-export async function trainModel(set: SampleSet, params: TrainParams, opts: TrainOptions = {}): Promise<TrainResult> {
-  validateSampleSet(set);
+export async function trainModel(input: SampleSet, params: TrainParams, opts: TrainOptions = {}): Promise<TrainResult> {
+  validateSampleSet(input);
+  // Rows in (time, ticker) order: the result must not depend on how batches delivered them.
+  const set = canonicalize(input);
   validateParams(params);
   const { signal } = opts;
   checkAbort(signal);

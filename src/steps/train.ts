@@ -1,4 +1,5 @@
 /** train: the indicator transformer (or MLP) on all batches' samples; checkpoint in models/. */
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { saveCheckpoint, trainModel, ONE_SIGN_WARNING, type TrainParams } from '../model/index.js';
@@ -28,7 +29,8 @@ function trainParams(ctx: StepContext): TrainParams {
 export const trainKind: StepKind = {
   name: 'train',
   // 2: the test-split evaluation (IC, rank IC, base rate, ridge, oracle, per regime).
-  version: 2,
+  // 3: samples in canonical (time, ticker) order before training.
+  version: 3,
   perBatch: false,
   contentIdMode: 'key',
   sharedParams: ['epochs'],
@@ -62,10 +64,11 @@ export const trainKind: StepKind = {
     mkdirSync(ctx.env.modelsDir, { recursive: true });
     saveCheckpoint(paths.keyed, result);
     publishLatest(paths);
-    ctx.info(`checkpoint: ${shown(paths.latest)} (also ${shown(paths.keyed)})`);
+    const weightsHash = hashWeights(result.weights);
+    ctx.info(`checkpoint: ${shown(paths.latest)} (also ${shown(paths.keyed)}), weights sha256 ${weightsHash.slice(0, 16)}`);
     return {
       tensors: result.weights,
-      meta: { config: result.config, scaler: result.scaler, history: result.history, split: result.split, trainMetrics: result.metrics, params, checkpoint: shown(paths.latest) },
+      meta: { config: result.config, scaler: result.scaler, history: result.history, split: result.split, trainMetrics: result.metrics, params, checkpoint: shown(paths.latest), weightsHash },
       metrics: {
         samples: set.S,
         epochs: result.history.length,
@@ -78,6 +81,17 @@ export const trainKind: StepKind = {
     };
   },
 };
+
+/** sha256 over the weights (names in sorted order, then their bytes): same spec + data + seed → same hash. */
+export function hashWeights(weights: Record<string, { data: ArrayBufferView }>): string {
+  const h = createHash('sha256');
+  for (const name of Object.keys(weights).sort()) {
+    const d = weights[name].data;
+    h.update(name);
+    h.update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  }
+  return h.digest('hex');
+}
 
 function shown(path: string): string {
   const rel = relative(process.cwd(), path);
