@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ArtifactCache } from './cache/store.js';
-import { RunStore } from './cache/runs.js';
+import { openLocalStore } from './cache/store.js';
+import type { ArtifactStore, Store } from './cache/store-api.js';
 import { createProvider, type DataConfig } from './data/index.js';
 import type { Provider } from './data/provider.js';
 import type { Reporter, RunEvent } from './dag/events.js';
@@ -24,7 +24,10 @@ import { cpus } from 'node:os';
 export const PACKAGE_VERSION: string = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
 
 export interface RunOptions {
+  /** Folder of the local store (SQLite + blobs); ignored when `store` is given. */
   cacheDir: string;
+  /** Where artifacts and run records go (default: the local store in cacheDir). */
+  store?: Store;
   modelsDir: string;
   concurrency?: number;
   refresh?: string[];
@@ -47,7 +50,7 @@ export function newRunId(): string {
 }
 
 /** The environment steps see: models folder and a provider created once, on first use. */
-export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: NodeJS.ProcessEnv; runId: string; cache?: ArtifactCache }): RunEnvironment {
+export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: NodeJS.ProcessEnv; runId: string; cache?: ArtifactStore }): RunEnvironment {
   let provider: Provider | undefined;
   return {
     cache: opts.cache,
@@ -79,8 +82,8 @@ function checkModelsDir(plan: Plan, dir: string): void {
 export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutcome> {
   const plan = planFor(spec);
   checkModelsDir(plan, opts.modelsDir);
-  const cache = ArtifactCache.open(opts.cacheDir);
-  const runs = new RunStore(cache.db);
+  const store = opts.store ?? openLocalStore(opts.cacheDir);
+  const { artifacts: cache, runs } = store;
   const runId = newRunId();
   const env = makeEnvironment(spec, { modelsDir: opts.modelsDir, env: opts.env, runId, cache });
   const commit = gitCommit(spec.dir);
@@ -118,7 +121,7 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
   });
 
   for (const message of spec.notes) report({ type: 'warn', message });
-  if (cache.migrated) report({ type: 'info', message: `cache database brought up to date: ${cache.migrated}` });
+  if (store.migrated) report({ type: 'info', message: `cache database brought up to date: ${store.migrated}` });
 
   // A second Ctrl-C exits at once: close the record on the way out rather than leave it running.
   const closeOnExit = () => {
@@ -153,13 +156,13 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
     } catch {
       /* a damaged database cannot take the record either; the error below says how to repair it */
     }
-    cache.close();
+    if (!opts.store) store.close();
     throw e;
   }
   process.removeListener('exit', closeOnExit);
   const counts = { hit: 0, ran: 0, failed: 0, skipped: 0, cancelled: 0 };
   for (const r of outcome.results.values()) counts[r.status]++;
   report({ type: 'run-end', runId, status: outcome.status, ms: outcome.ms, counts, metrics: outcome.metrics });
-  cache.close();
+  if (!opts.store) store.close();
   return outcome;
 }

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { redactSecrets, redactDeep } from '../util/redact.js';
 import { ensureTable, type TableLayout } from './schema.js';
+import type { RunRecords } from './store-api.js';
 
 export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
 
@@ -115,7 +116,7 @@ function processAlive(pid: number): boolean {
   }
 }
 
-export class RunStore {
+export class RunStore implements RunRecords {
   private readonly host = hostname();
 
   constructor(

@@ -12,42 +12,17 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { decodeSafetensors, encodeSafetensors } from '../tensor/safetensors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { ArtifactRecord, ArtifactStore, LoadedArtifact, Store, StoreInput } from './store-api.js';
 import { CacheDamagedError, CorruptEntryError, isDatabaseDamaged, UsageError } from '../util/errors.js';
 import { redactDeep } from '../util/redact.js';
 import { sha256Hex } from './key.js';
-import { RUN_TABLES } from './runs.js';
+import { RUN_TABLES, RunStore } from './runs.js';
 import { ensureTable, SCHEMA_VERSION, type TableLayout } from './schema.js';
 
 /** Blobs up to this size are stored inside SQLite; larger ones as files it indexes (see docs/architecture.md). */
 export const DEFAULT_INLINE_MAX_BYTES = 1 << 20;
 
-export interface ArtifactRecord {
-  key: string;
-  step: string;
-  kind: string;
-  /** What downstream keys use to name this output: the key itself, or (fetch) the data fingerprint. */
-  contentId: string;
-  meta: Record<string, unknown>;
-  bytes: number;
-  checksum: string;
-  createdAt: number;
-  lastUsedAt: number;
-  inline: boolean;
-}
-
-export interface StoreInput {
-  step: string;
-  kind: string;
-  contentId: string;
-  meta: Record<string, unknown>;
-  tensors: Record<string, Tensor>;
-}
-
-export interface LoadedArtifact {
-  record: ArtifactRecord;
-  tensors: Record<string, Tensor>;
-}
-
+export type { ArtifactRecord, LoadedArtifact, StoreInput } from './store-api.js';
 export { CorruptEntryError } from '../util/errors.js';
 
 const ARTIFACTS: TableLayout = {
@@ -110,7 +85,7 @@ export interface RepairReport {
   runsKept: number;
 }
 
-export class ArtifactCache {
+export class ArtifactCache implements ArtifactStore {
   readonly db: Database.Database;
   readonly dir: string;
   readonly blobDir: string;
@@ -588,4 +563,10 @@ export class ArtifactCache {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     return { removed: doomed.size, freedBytes, orphanFiles };
   }
+}
+
+/** The default Store: the SQLite database + blob folder in `dir`. */
+export function openLocalStore(dir: string, opts: OpenOptions = {}): Store {
+  const cache = ArtifactCache.open(dir, opts);
+  return { artifacts: cache, runs: new RunStore(cache.db, { readOnly: cache.readOnly }), location: cache.dir, migrated: cache.migrated, close: () => cache.close() };
 }

@@ -1,23 +1,24 @@
 /**
- * The executor: runs a plan's nodes on a p-queue. A node's key is computed from its kind,
- * params, batch and its inputs' content ids; a hit loads nothing until a dependent asks for
- * the arrays, a miss runs the step and stores the output atomically. Batches go depth-first
- * (priority by batch) and outputs are dropped once every dependent is done, so memory is
- * bounded by the batches in flight, not by the universe. A failed node skips its dependents
- * and everything independent still finishes and is cached.
+ * The executor: runs a plan's nodes on the scheduler. Per node: fingerprint (fingerprint.ts),
+ * look up; a hit loads nothing until a dependent asks for the arrays, a miss runs the step and
+ * stores the output atomically. Two nodes with one key run once and share the output. Batches
+ * go depth-first (priority by batch) and outputs are dropped once every dependent is done, so
+ * memory is bounded by the batches in flight, not by the universe. A failed node skips its
+ * dependents and everything independent still finishes and is cached. Failures are data
+ * (util/errors.ts `Failure`); each result is reported the moment it is settled.
  */
-import PQueue from 'p-queue';
-import { ArtifactCache, CorruptEntryError } from '../cache/store.js';
-import { nodeKey } from '../cache/key.js';
+import type { ArtifactRecord, ArtifactStore } from '../cache/store-api.js';
 import type { InputArtifact, RunEnvironment, StepContext, StepOutput } from '../steps/kind.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { abortError, CacheDamagedError, isAbortError } from '../util/errors.js';
+import { abortError, CacheDamagedError, CorruptEntryError, failureOf, isAbortError, type Failure } from '../util/errors.js';
 import { collect } from '../util/memory.js';
 import type { NodeStatus, Reporter } from './events.js';
+import { contentIdOf, keyContextOf, keyOf } from './fingerprint.js';
 import type { Plan, PlanNode } from './plan.js';
+import { Scheduler, type Priority } from './scheduler.js';
 
 export interface ExecuteOptions {
-  cache: ArtifactCache;
+  cache: ArtifactStore;
   env: RunEnvironment;
   concurrency: number;
   signal: AbortSignal;
@@ -26,6 +27,8 @@ export interface ExecuteOptions {
   refresh?: Set<string>;
   /** Called as each node's result is settled (the run record writes it at once). */
   onResult?: (result: NodeResult) => void;
+  /** Units of each named resource available at once (default: 1 of `mlx`). */
+  resourceLimits?: Record<string, number>;
 }
 
 export interface NodeResult {
@@ -35,6 +38,9 @@ export interface NodeResult {
   status: NodeStatus;
   key?: string;
   ms: number;
+  /** Why it did not produce an output (failed, skipped, cancelled). */
+  failure?: Failure;
+  /** The failure's message, for records and renderers. */
   error?: string;
   metrics?: Record<string, number>;
 }
@@ -45,33 +51,18 @@ export interface ExecuteResult {
   metrics: Record<string, Record<string, number>>;
 }
 
-/** Content id of a node's output once its key is known, by its kind's rule. */
-export function contentIdFor(node: PlanNode, key: string, output?: { contentId?: string }): string | undefined {
-  switch (node.kind.contentIdMode) {
-    case 'key':
-      return key;
-    case 'gate':
-      return `gate:${node.kind.name}`;
-    case 'output':
-      return output?.contentId;
-  }
-}
+/** One MLX training at a time: two would compete for the same cores and memory. */
+export const DEFAULT_RESOURCE_LIMITS: Readonly<Record<string, number>> = { mlx: 1 };
 
-/** The key of a node given its inputs' content ids (by node id). */
-export function keyForNode(node: PlanNode, contentIds: Map<string, string>, env: RunEnvironment, plan: Plan): string {
-  const inputs: Record<string, string | string[]> = {};
-  for (const [name, ref] of Object.entries(node.inputs)) {
-    inputs[name] = Array.isArray(ref) ? ref.map((id) => contentIds.get(id)!) : contentIds.get(ref)!;
-  }
-  const data = node.kind.keyData?.({ spec: plan.spec, step: node.step, params: node.params, batch: node.batch, env });
-  return nodeKey({
-    kind: node.kind.name,
-    kindVersion: node.kind.version,
-    params: node.params,
-    inputs,
-    tickers: node.batch?.tickers ?? [],
-    data: data ?? null,
-  });
+/** A node's output as the executor keeps it: what dependents key on and read. */
+interface Produced {
+  key: string;
+  contentId: string;
+  meta: Record<string, any>;
+  metrics?: Record<string, number>;
+  /** Arrays when the node ran in this process (undefined after a hit: loaded on demand). */
+  tensors?: Record<string, Tensor>;
+  ran: boolean;
 }
 
 function describeNode(node: PlanNode): string {
@@ -81,56 +72,38 @@ function describeNode(node: PlanNode): string {
   return `step \`${node.step.name}\`, batch ${node.batch.index + 1}/${node.batch.count} (${shown})`;
 }
 
+/** Depth-first over batches: batch 1's chain before batch 5's fetch; whole-universe steps last. */
+function priorityOf(node: PlanNode): Priority {
+  return [node.batch ? node.batch.index : Number.MAX_SAFE_INTEGER, -node.depth];
+}
+
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const { cache, env, signal, report } = opts;
   const results = new Map<string, NodeResult>();
-  const settle = (r: NodeResult) => {
-    results.set(r.id, r);
-    opts.onResult?.(r);
-  };
-  /** A damaged cache database stops the whole run: every node would fail the same way. */
-  let fatal: CacheDamagedError | undefined;
   const metrics: Record<string, Record<string, number>> = {};
   const contentIds = new Map<string, string>();
   const artifacts = new Map<string, InputArtifact>();
   /** Arrays kept in memory for dependents still to run; dropped when the last one is done. */
   const held = new Map<string, Record<string, Tensor>>();
+  /** Work in flight by key: a second node with the same key waits for the first. */
+  const inFlight = new Map<string, Promise<Produced>>();
   const pendingDependents = new Map<string, number>();
   const pendingDeps = new Map<string, number>();
   for (const n of plan.nodes.values()) {
     pendingDependents.set(n.id, n.dependents.length);
     pendingDeps.set(n.id, n.deps.length);
   }
-  const nBatches = plan.batches.length;
-  const queue = new PQueue({ concurrency: opts.concurrency });
-  const onAbort = () => queue.clear();
+  const scheduler = new Scheduler(opts.concurrency, { ...DEFAULT_RESOURCE_LIMITS, ...opts.resourceLimits });
+  /** A damaged cache database stops the whole run: every node would fail the same way. */
+  let fatal: CacheDamagedError | undefined;
+  const onAbort = () => scheduler.clear();
   signal.addEventListener('abort', onAbort, { once: true });
 
-  const makeArtifact = (node: PlanNode, key: string, contentId: string, meta: Record<string, any>): InputArtifact => ({
-    step: node.step.name,
-    kind: node.kind.name,
-    key,
-    contentId,
-    batch: node.batch?.index,
-    meta,
-    tensors: async () => {
-      const inMemory = held.get(node.id);
-      if (inMemory) return inMemory;
-      let tensors: Record<string, Tensor> | undefined;
-      try {
-        tensors = cache.load(key)?.tensors;
-        if (!tensors) report({ type: 'warn', node: node.id, message: `cache entry ${key.slice(0, 12)} of ${node.id} disappeared; recomputing it` });
-      } catch (e) {
-        if (!(e instanceof CorruptEntryError)) throw e;
-        report({ type: 'warn', node: node.id, message: e.message });
-      }
-      // Recompute in place when the entry is gone or corrupt: the same key gives the same output.
-      tensors ??= (await runNode(node, key)).tensors;
-      // Several dependents still to read it (fetch feeds indicators and sample): keep it once.
-      if ((pendingDependents.get(node.id) ?? 0) > 1) held.set(node.id, tensors);
-      return tensors;
-    },
-  });
+  const settle = (r: NodeResult) => {
+    if (r.failure && r.error === undefined) r.error = r.failure.message;
+    results.set(r.id, r);
+    opts.onResult?.(r);
+  };
 
   const contextFor = (node: PlanNode, key: string): StepContext => {
     const inputs: Record<string, InputArtifact | InputArtifact[]> = {};
@@ -153,13 +126,50 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     };
   };
 
-  const runNode = async (node: PlanNode, key: string): Promise<StepOutput> => {
-    const out = await node.kind.run(contextFor(node, key));
-    if (signal.aborted) throw abortError(); // never store what an interrupted run produced
-    const contentId = contentIdFor(node, key, out) ?? key;
-    cache.store(key, { step: node.step.name, kind: node.kind.name, contentId, meta: { ...out.meta, metrics: out.metrics ?? null }, tensors: out.tensors });
-    return { ...out, contentId };
+  /** Runs the step and stores its output; never stores what an interrupted run produced. */
+  const compute = async (node: PlanNode, key: string): Promise<Produced> => {
+    const out: StepOutput = await node.kind.run(contextFor(node, key));
+    if (signal.aborted) throw abortError();
+    const contentId = contentIdOf(node, key, out) ?? key;
+    const meta = { ...out.meta, metrics: out.metrics ?? null };
+    cache.store(key, { step: node.step.name, kind: node.kind.name, contentId, meta, tensors: out.tensors });
+    return { key, contentId, meta, metrics: out.metrics, tensors: out.tensors, ran: true };
   };
+
+  /** The output of `key`: shared with a node already computing it, else computed now. */
+  const computeOnce = (node: PlanNode, key: string): Promise<Produced> => {
+    const running = inFlight.get(key);
+    if (running) return running.then((p) => ({ ...p, ran: false }));
+    const p = compute(node, key).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+    return p;
+  };
+
+  const makeArtifact = (node: PlanNode, p: Produced): InputArtifact => ({
+    step: node.step.name,
+    kind: node.kind.name,
+    key: p.key,
+    contentId: p.contentId,
+    batch: node.batch?.index,
+    meta: p.meta,
+    tensors: async () => {
+      const inMemory = held.get(node.id);
+      if (inMemory) return inMemory;
+      let tensors: Record<string, Tensor> | undefined;
+      try {
+        tensors = cache.load(p.key)?.tensors;
+        if (!tensors) report({ type: 'warn', node: node.id, message: `cache entry ${p.key.slice(0, 12)} of ${node.id} disappeared; recomputing it` });
+      } catch (e) {
+        if (!(e instanceof CorruptEntryError)) throw e;
+        report({ type: 'warn', node: node.id, message: e.message });
+      }
+      // Recompute in place when the entry is gone or corrupt: the same key gives the same output.
+      tensors ??= (await computeOnce(node, p.key)).tensors!;
+      // Several dependents still to read it (fetch feeds indicators and sample): keep it once.
+      if ((pendingDependents.get(node.id) ?? 0) > 1) held.set(node.id, tensors);
+      return tensors;
+    },
+  });
 
   const release = (node: PlanNode) => {
     for (const dep of node.deps) {
@@ -169,14 +179,15 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     }
   };
 
-  const skipDependents = (node: PlanNode, reason: string) => {
+  const skipDependents = (node: PlanNode) => {
     for (const id of node.dependents) {
       if (results.has(id)) continue;
       const d = plan.nodes.get(id)!;
-      settle({ id, step: d.step.name, batch: d.batch?.index, status: 'skipped', ms: 0, error: reason });
-      report({ type: 'node-skip', node: id, step: d.step.name, reason });
+      const failure: Failure = { reason: 'input-failed', message: `its input ${node.id} failed` };
+      settle({ id, step: d.step.name, batch: d.batch?.index, status: 'skipped', ms: 0, failure });
+      report({ type: 'node-skip', node: id, step: d.step.name, reason: failure.message });
       release(d); // its other inputs need not stay in memory for it
-      skipDependents(d, reason);
+      skipDependents(d);
     }
   };
 
@@ -189,82 +200,84 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     }
   };
 
-  const process = async (node: PlanNode) => {
+  /** The cached record of `key`, or undefined; an entry that does not check out is a miss. */
+  const lookup = (node: PlanNode, key: string): ArtifactRecord | undefined => {
+    try {
+      return cache.lookup(key);
+    } catch (e) {
+      if (!(e instanceof CorruptEntryError)) throw e;
+      report({ type: 'warn', node: node.id, message: e.message }); // removed: recomputed below
+      return undefined;
+    }
+  };
+
+  const processNode = async (node: PlanNode) => {
     if (signal.aborted || fatal) return;
     const t0 = performance.now();
     let key = '';
+    let ran = false;
     try {
-      // Inside the try: computing a key may build the provider, which can fail on bad settings.
-      key = keyForNode(node, contentIds, env, plan);
+      // Inside the try: keying may build the provider, which can fail on bad settings.
+      const kctx = keyContextOf(node, plan, env);
+      key = keyOf(node, contentIds, kctx);
       report({ type: 'node-start', node: node.id, step: node.step.name, batch: node.batch?.index, key });
-      let record: ReturnType<ArtifactCache['lookup']>;
-      try {
-        record = cache.lookup(key);
-      } catch (e) {
-        if (!(e instanceof CorruptEntryError)) throw e;
-        report({ type: 'warn', node: node.id, message: e.message }); // removed: recomputed below
-      }
-      const forced = opts.refresh?.has(node.step.name) || node.kind.alwaysRun?.({ spec: plan.spec, step: node.step, params: node.params, batch: node.batch, env });
-      if (record && !forced) {
+      const forced = opts.refresh?.has(node.step.name) || node.kind.alwaysRun?.(kctx);
+      const record = forced ? undefined : lookup(node, key);
+      let produced: Produced;
+      if (record) {
         cache.touch(key);
-        const artifact = makeArtifact(node, key, record.contentId, record.meta);
-        artifacts.set(node.id, artifact);
-        contentIds.set(node.id, record.contentId);
-        await node.kind.onHit?.(contextFor(node, key), artifact);
-        const m = (record.meta.metrics ?? undefined) as Record<string, number> | undefined;
-        if (m) metrics[node.id] = m;
-        const ms = performance.now() - t0;
-        settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'hit', key, ms, metrics: m });
-        report({ type: 'node-end', node: node.id, step: node.step.name, batch: node.batch?.index, status: 'hit', key, ms, metrics: m });
+        produced = { key, contentId: record.contentId, meta: record.meta, metrics: (record.meta.metrics ?? undefined) as Record<string, number> | undefined, ran: false };
+        artifacts.set(node.id, makeArtifact(node, produced));
+        await node.kind.onHit?.(contextFor(node, key), artifacts.get(node.id)!);
       } else {
-        const out = await runNode(node, key);
-        const artifact = makeArtifact(node, key, out.contentId!, { ...out.meta, metrics: out.metrics ?? null });
-        artifacts.set(node.id, artifact);
-        contentIds.set(node.id, out.contentId!);
-        if (node.dependents.length > 0) held.set(node.id, out.tensors);
-        if (out.metrics) metrics[node.id] = out.metrics;
-        const ms = performance.now() - t0;
-        settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'ran', key, ms, metrics: out.metrics });
-        report({ type: 'node-end', node: node.id, step: node.step.name, batch: node.batch?.index, status: 'ran', key, ms, metrics: out.metrics });
+        produced = await computeOnce(node, key);
+        ran = produced.ran;
+        artifacts.set(node.id, makeArtifact(node, produced));
+        if (node.dependents.length > 0 && produced.tensors) held.set(node.id, produced.tensors);
+        // A node that shared another's work still owes its own side effects (a checkpoint file).
+        if (!ran) await node.kind.onHit?.(contextFor(node, key), artifacts.get(node.id)!);
       }
+      contentIds.set(node.id, produced.contentId);
+      if (produced.metrics) metrics[node.id] = produced.metrics;
+      const ms = performance.now() - t0;
+      const status = ran ? 'ran' : 'hit';
+      settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status, key, ms, metrics: produced.metrics });
+      report({ type: 'node-end', node: node.id, step: node.step.name, batch: node.batch?.index, status, key, ms, metrics: produced.metrics });
       finish(node);
     } catch (e) {
       const ms = performance.now() - t0;
       if (e instanceof CacheDamagedError) {
         fatal ??= e;
-        queue.clear();
+        scheduler.clear();
       }
       if (fatal || signal.aborted || isAbortError(e)) {
-        settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'cancelled', key: key || undefined, ms });
+        settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'cancelled', key: key || undefined, ms, failure: { reason: 'cancelled', message: 'the run was interrupted' } });
         return;
       }
-      const err = e as Error & { hint?: string };
-      const message = `${describeNode(node)} failed: ${err.message}`;
-      settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'failed', key: key || undefined, ms, error: message });
-      report({ type: 'node-fail', node: node.id, step: node.step.name, batch: node.batch?.index, tickers: node.batch?.tickers, error: message, hint: err.hint });
+      const failure = failureOf(e, `${describeNode(node)} failed: ${(e as Error)?.message ?? String(e)}`);
+      settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'failed', key: key || undefined, ms, failure });
+      report({ type: 'node-fail', node: node.id, step: node.step.name, batch: node.batch?.index, tickers: node.batch?.tickers, error: failure.message, hint: failure.hint });
       release(node);
-      skipDependents(node, `its input ${node.id} failed`);
+      skipDependents(node);
     } finally {
       // A node that ran may have left MLX arrays for the GC to free (see util/memory.ts); a hit
       // made none, and a forced GC per hit would be most of a warm run's time.
-      if (results.get(node.id)?.status !== 'hit') await collect();
+      if (ran || results.get(node.id)?.status === 'failed') await collect();
     }
   };
 
   function enqueue(node: PlanNode) {
-    if (signal.aborted) return;
-    // Depth-first over batches: finish batch 1's chain before starting batch 5's fetch.
-    const batchRank = node.batch ? nBatches - node.batch.index : 0;
-    void queue.add(() => process(node), { priority: batchRank * 1000 + node.depth });
+    if (signal.aborted || fatal) return;
+    scheduler.add({ priority: priorityOf(node), resources: node.kind.resources, run: () => processNode(node) });
   }
 
   for (const id of plan.order) if (pendingDeps.get(id) === 0) enqueue(plan.nodes.get(id)!);
-  await queue.onIdle();
+  await scheduler.idle();
   signal.removeEventListener('abort', onAbort);
   for (const id of plan.order) {
     if (!results.has(id)) {
       const n = plan.nodes.get(id)!;
-      settle({ id, step: n.step.name, batch: n.batch?.index, status: 'cancelled', ms: 0 });
+      settle({ id, step: n.step.name, batch: n.batch?.index, status: 'cancelled', ms: 0, failure: { reason: 'cancelled', message: 'the run stopped before this node started' } });
     }
   }
   if (fatal) throw fatal;

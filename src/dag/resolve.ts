@@ -3,9 +3,10 @@
  * is known when its inputs' content ids are; a fetch that has not run yet leaves the keys below
  * it pending.
  */
-import type { ArtifactCache } from '../cache/store.js';
+import type { ArtifactStore } from '../cache/store-api.js';
+import { CorruptEntryError } from '../util/errors.js';
 import type { RunEnvironment } from '../steps/kind.js';
-import { contentIdFor, keyForNode } from './execute.js';
+import { contentIdOf, keyContextOf, keyOf } from './fingerprint.js';
 import type { Plan } from './plan.js';
 
 export interface ResolvedNode {
@@ -20,7 +21,7 @@ export interface ResolvedNode {
   waitsFor?: string;
 }
 
-export function resolvePlan(plan: Plan, cache: ArtifactCache, env: RunEnvironment): ResolvedNode[] {
+export function resolvePlan(plan: Plan, cache: ArtifactStore, env: RunEnvironment): ResolvedNode[] {
   const contentIds = new Map<string, string>();
   const out: ResolvedNode[] = [];
   for (const id of plan.order) {
@@ -33,18 +34,29 @@ export function resolvePlan(plan: Plan, cache: ArtifactCache, env: RunEnvironmen
       out.push({ ...base, state: 'pending', waitsFor: upstream?.waitsFor ?? unknown });
       continue;
     }
-    const key = keyForNode(node, contentIds, env, plan);
-    if (node.kind.alwaysRun?.({ spec: plan.spec, step: node.step, params: node.params, batch: node.batch, env })) {
+    const ctx = keyContextOf(node, plan, env);
+    const key = keyOf(node, contentIds, ctx);
+    if (node.kind.alwaysRun?.(ctx)) {
       // What it will produce is known only once it ran (a fetch's data fingerprint).
-      const cid = contentIdFor(node, key);
+      const cid = contentIdOf(node, key);
       if (cid) contentIds.set(id, cid);
       out.push({ ...base, key, state: 'always' });
       continue;
     }
-    const rec = cache.lookup(key);
-    const cid = rec ? rec.contentId : contentIdFor(node, key);
+    const rec = lookupQuietly(cache, key);
+    const cid = rec ? rec.contentId : contentIdOf(node, key);
     if (cid) contentIds.set(id, cid);
     out.push({ ...base, key, state: rec ? 'hit' : 'miss' });
   }
   return out;
+}
+
+/** A lookup for display: an entry that does not check out is a miss (lookup removed it). */
+function lookupQuietly(cache: ArtifactStore, key: string) {
+  try {
+    return cache.lookup(key);
+  } catch (e) {
+    if (e instanceof CorruptEntryError) return undefined;
+    throw e;
+  }
 }

@@ -4,7 +4,7 @@
  * block and `resolveSessions` for the session grid.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { ArtifactCache } from '../cache/store.js';
+import type { ArtifactStore } from '../cache/store-api.js';
 import type { Provider } from './provider.js';
 import { DataError } from './provider.js';
 import type { SessionInfo } from './panel.js';
@@ -34,7 +34,7 @@ export interface ProviderContext {
   /** Environment for API keys (process.env in the CLI). */
   env: NodeJS.ProcessEnv;
   /** The run's cache: the folder provider keeps each file's parse there and skips unchanged files. */
-  cache?: ArtifactCache;
+  cache?: ArtifactStore;
 }
 
 /** Builds the provider a spec's `data:` block asks for. Throws DataError on bad settings or missing keys. */

@@ -12,9 +12,22 @@ export interface FetchRequest {
   onWarning?: (message: string) => void;
 }
 
+/** What the runner needs to know about a provider, so no step checks provider names. */
+export interface ProviderCapabilities {
+  /** Its bars can change between runs with no setting changed (files on disk): look every run, let the fingerprint decide. */
+  changesBetweenRuns: boolean;
+  /** It downloads over the network: each batch is cached as it arrives and kept until --refresh. */
+  downloads: boolean;
+  /** It holds a fixed set of tickers (a folder): other symbols would be unknown. */
+  fixedUniverse: boolean;
+  /** How its default end date is chosen, in words (precheck's end-date line). */
+  defaultEnd: string;
+}
+
 export interface Provider {
   /** Short name, e.g. "synthetic", "folder", "alpaca", "polygon". */
   readonly name: string;
+  readonly capabilities: ProviderCapabilities;
   /**
    * Everything about this provider's configuration that changes the bars it returns, for cache
    * keys. Never includes secrets (API keys).

@@ -18,7 +18,7 @@ export const fetchKind: StepKind = {
   }),
   // Local files may change between runs: look at them every run (the provider re-reads only
   // files whose size/mtime/ctime changed) and let the fingerprint decide what recomputes.
-  alwaysRun: ({ env }) => env.provider().name === 'folder',
+  alwaysRun: ({ env }) => env.provider().capabilities.changesBetweenRuns,
   async run(ctx) {
     const provider = ctx.env.provider();
     const sessions = dataSessions(ctx.spec, ctx.params.days, provider);

@@ -2,7 +2,7 @@
  * StepKind: what one kind of step does, and everything the runner needs to know to plan,
  * key and cache it. Kinds only wire a library (data/, indicators/, model/, backtest/) to the DAG.
  */
-import type { ArtifactCache } from '../cache/store.js';
+import type { ArtifactStore } from '../cache/store-api.js';
 import type { Provider } from '../data/provider.js';
 import type { SharedParams, Spec, StepKindName, StepSpec } from '../spec/types.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -27,7 +27,7 @@ export interface BatchInfo {
 
 export interface RunEnvironment {
   /** The run's cache, for steps that keep partial results of their own (remote downloads). */
-  cache?: ArtifactCache;
+  cache?: ArtifactStore;
   /** Where checkpoints go (default models/ beside the package, or --models-dir). */
   modelsDir: string;
   /** The provider configured by the spec's `data` block (created once per run). */
@@ -82,6 +82,8 @@ export interface StepKind {
   perBatch: boolean;
   /** Shared params (spec.params) this kind reads when the step does not set them itself. */
   sharedParams: (keyof SharedParams)[];
+  /** Units of named resources a node holds while it runs (`{ mlx: 1 }`: one MLX training at a time). */
+  resources?: Readonly<Record<string, number>>;
   /** Kinds this kind may read; the first group lists what it must read. */
   inputs: { required: StepKindName[]; optional?: StepKindName[] };
   /** Extra key material outside params and inputs (e.g. provider identity, session dates). */

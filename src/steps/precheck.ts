@@ -6,24 +6,16 @@
  * tickers and days.
  */
 import { assertPrecheck, runPrecheck, type PrecheckReport } from '../data/precheck.js';
-import { endDateOf, providerNameOf, type DataConfig } from '../data/config.js';
+import { endDateOf, type DataConfig } from '../data/config.js';
+import type { Provider } from '../data/provider.js';
 import type { Spec } from '../spec/types.js';
 import type { StepContext, StepKind } from './kind.js';
 import { dataSessions } from './range.js';
 import { fetchBatch } from './remote-batches.js';
 
 /** Where the last session comes from, in words, for the report's end-date line. */
-export function endSource(spec: Spec): string {
-  const data = (spec.data ?? {}) as DataConfig;
-  if (endDateOf(data)) return 'data.end';
-  switch (providerNameOf(data)) {
-    case 'folder':
-      return 'default: the newest bar in the folder; set data.end to choose';
-    case 'synthetic':
-      return 'default for synthetic data; set data.end to choose';
-    default:
-      return 'default: the last completed session; set data.end to choose';
-  }
+export function endSource(spec: Spec, provider: Provider): string {
+  return endDateOf((spec.data ?? {}) as DataConfig) ? 'data.end' : provider.capabilities.defaultEnd;
 }
 
 export async function precheckReport(
@@ -43,10 +35,10 @@ export async function precheckReport(
     horizon: p.horizon,
     minSamples: p.min_samples,
     thresholds: { maxMissingShare: p.max_missing_share, minDaysShare: p.min_days_share, maxAbsentDays: p.max_absent_days },
-    context: { endSource: endSource(ctx.spec), universeSource: ctx.spec.universe.source, setPrefix: ctx.stepName ?? 'precheck' },
+    context: { endSource: endSource(ctx.spec, provider), universeSource: ctx.spec.universe.source, setPrefix: ctx.stepName ?? 'precheck' },
     batchSize: ctx.spec.batchSize,
     // A folder holds only its own tickers: suggesting the 655-symbol list would fail as unknown tickers.
-    moreTickers: provider.name === 'folder' ? { file: '', count: 0 } : undefined,
+    moreTickers: provider.capabilities.fixedUniverse ? { file: '', count: 0 } : undefined,
     signal: ctx.signal,
     onWarning: ctx.warn,
     onProgress: (done, total) => ctx.progress?.(done / total, `${done}/${total} tickers checked`),
@@ -66,7 +58,7 @@ export const precheckKind: StepKind = {
     tickers: spec.universe.tickers,
     sessions: dataSessions(spec, params.days, env.provider()).map((s) => s.date),
   }),
-  alwaysRun: ({ env }) => env.provider().name === 'folder',
+  alwaysRun: ({ env }) => env.provider().capabilities.changesBetweenRuns,
   async run(ctx) {
     const report = await precheckReport({ ...ctx, stepName: ctx.step.name });
     assertPrecheck(report);

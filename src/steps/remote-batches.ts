@@ -6,16 +6,12 @@
  * Synthetic and folder data are cheap to make or re-read and do not go through it.
  */
 import { hashJson } from '../cache/key.js';
-import type { ArtifactCache } from '../cache/store.js';
+import type { ArtifactStore } from '../cache/store-api.js';
+import { DOWNLOAD_STEP } from '../cache/store.js';
 import type { Panel, SessionInfo } from '../data/panel.js';
 import type { Provider } from '../data/provider.js';
 import { panelFromTensors, panelMeta, panelToTensors } from './panel-artifact.js';
 
-const REMOTE = new Set(['alpaca', 'polygon']);
-
-export function isRemote(provider: Provider): boolean {
-  return REMOTE.has(provider.name);
-}
 
 export interface BatchRequest {
   tickers: string[];
@@ -31,9 +27,9 @@ export function remoteBatchKey(provider: Provider, tickers: string[], sessions: 
 }
 
 /** The provider's bars for one batch, from the cache when a remote batch is there. */
-export async function fetchBatch(provider: Provider, cache: ArtifactCache | undefined, req: BatchRequest): Promise<Panel> {
+export async function fetchBatch(provider: Provider, cache: ArtifactStore | undefined, req: BatchRequest): Promise<Panel> {
   const fetch = () => provider.fetch({ tickers: req.tickers, sessions: req.sessions.map((s) => ({ ...s })), signal: req.signal, onWarning: req.onWarning });
-  if (!cache || !isRemote(provider)) return fetch();
+  if (!cache || !provider.capabilities.downloads) return fetch();
   const key = remoteBatchKey(provider, req.tickers, req.sessions);
   if (!req.refresh) {
     try {
@@ -44,6 +40,6 @@ export async function fetchBatch(provider: Provider, cache: ArtifactCache | unde
     }
   }
   const panel = await fetch();
-  cache.store(key, { step: '(download)', kind: 'fetch', contentId: key, meta: panelMeta(panel), tensors: panelToTensors(panel) });
+  cache.store(key, { step: DOWNLOAD_STEP, kind: 'fetch', contentId: key, meta: panelMeta(panel), tensors: panelToTensors(panel) });
   return panel;
 }

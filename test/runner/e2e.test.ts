@@ -106,8 +106,8 @@ describe('CLI errors', () => {
     writeFileSync(join(dir, 'cache.sqlite'), 'this is not a database, just some bytes that are long enough to look like a header..........');
     const r = await runCli(['--cache-dir', dir, 'cache', 'ls']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/cannot open the cache database/);
-    expect(r.stderr).toMatch(/move cache.sqlite aside/);
+    expect(r.stderr).toMatch(/the cache database .* is damaged/);
+    expect(r.stderr).toMatch(/cache verify --repair/);
   });
 
   it('plan shows misses before a run and hits after, without running anything', async () => {

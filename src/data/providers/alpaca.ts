@@ -6,7 +6,7 @@
  */
 import type { Panel } from '../panel.js';
 import { emptyPanel } from '../panel.js';
-import type { FetchRequest, Provider } from '../provider.js';
+import type { FetchRequest, Provider, ProviderCapabilities } from '../provider.js';
 import { DataError } from '../provider.js';
 import { DEFAULTS, type AlpacaConfig } from '../config.js';
 import { sessionCloseMs } from '../calendar.js';
@@ -29,6 +29,7 @@ export interface HttpTuning {
 
 export class AlpacaProvider implements Provider {
   readonly name = 'alpaca';
+  readonly capabilities: ProviderCapabilities = { changesBetweenRuns: false, downloads: true, fixedUniverse: false, defaultEnd: 'default: the last completed session; set data.end to choose' };
   private readonly cfg: Required<AlpacaConfig>;
   private readonly keyId: string | undefined;
   private readonly secret: string | undefined;

@@ -7,7 +7,8 @@
  */
 import { statSync } from 'node:fs';
 import { hashJson, sha256Hex } from '../../cache/key.js';
-import { CorruptEntryError, type ArtifactCache } from '../../cache/store.js';
+import type { ArtifactStore } from '../../cache/store-api.js';
+import { CorruptEntryError } from '../../util/errors.js';
 import type { Panel, SessionInfo } from '../panel.js';
 import { DataError } from '../provider.js';
 import { tensor } from '../../tensor/tensor.js';
@@ -86,7 +87,7 @@ export function columnHash(col: FileColumn): string {
 }
 
 export class FolderFileCache {
-  constructor(private readonly cache: ArtifactCache) {}
+  constructor(private readonly cache: ArtifactStore) {}
 
   key(file: string, state: FileState, options: Record<string, unknown>, sessions: SessionInfo[]): string {
     return hashJson({

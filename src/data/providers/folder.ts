@@ -24,10 +24,10 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
-import type { ArtifactCache } from '../../cache/store.js';
+import type { ArtifactStore } from '../../cache/store-api.js';
 import type { Panel, SessionInfo } from '../panel.js';
 import { emptyPanel } from '../panel.js';
-import type { FetchRequest, Provider } from '../provider.js';
+import type { FetchRequest, Provider, ProviderCapabilities } from '../provider.js';
 import { DataError } from '../provider.js';
 import { BAR_FIELDS, DEFAULTS, type BarField, type FolderConfig } from '../config.js';
 import { exchangeDate } from '../calendar.js';
@@ -56,7 +56,7 @@ const EXTENSIONS: Record<'auto' | 'csv' | 'parquet', string[]> = {
 
 export interface FolderProviderOptions {
   /** Keeps each file's column so an unchanged file is not read again (optional: without it, every fetch reads). */
-  cache?: ArtifactCache;
+  cache?: ArtifactStore;
   /** Read chunk size in bytes (tests force tiny chunks to prove boundaries do not matter). */
   chunkBytes?: number;
   /** Called after each chunk of a CSV is handled (tests abort mid-read through it). */
@@ -87,6 +87,7 @@ function num(s: string | undefined): number {
 
 export class FolderProvider implements Provider {
   readonly name = 'folder';
+  readonly capabilities: ProviderCapabilities = { changesBetweenRuns: true, downloads: false, fixedUniverse: true, defaultEnd: 'default: the newest bar in the folder; set data.end to choose' };
   private readonly cfg: Required<Omit<FolderConfig, 'columns'>> & { columns: Partial<Record<BarField, string>> };
   private parser: TimestampParser;
   private fileCache?: FolderFileCache;
@@ -112,7 +113,7 @@ export class FolderProvider implements Provider {
   }
 
   /** From now on, keep each file's result in `cache` and skip files that have not changed. */
-  useCache(cache: ArtifactCache): void {
+  useCache(cache: ArtifactStore): void {
     this.fileCache = new FolderFileCache(cache);
   }
 

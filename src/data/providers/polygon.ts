@@ -6,7 +6,7 @@
  */
 import type { Panel } from '../panel.js';
 import { emptyPanel } from '../panel.js';
-import type { FetchRequest, Provider } from '../provider.js';
+import type { FetchRequest, Provider, ProviderCapabilities } from '../provider.js';
 import { DataError } from '../provider.js';
 import { DEFAULTS, type PolygonConfig } from '../config.js';
 import { registerSecret } from '../../util/redact.js';
@@ -27,6 +27,7 @@ const CONCURRENCY = 4;
 
 export class PolygonProvider implements Provider {
   readonly name = 'polygon';
+  readonly capabilities: ProviderCapabilities = { changesBetweenRuns: false, downloads: true, fixedUniverse: false, defaultEnd: 'default: the last completed session; set data.end to choose' };
   private readonly cfg: Required<PolygonConfig>;
   private readonly key: string | undefined;
 

@@ -25,7 +25,7 @@
  */
 import type { Panel, SessionInfo } from '../panel.js';
 import { emptyPanel } from '../panel.js';
-import type { FetchRequest, Provider } from '../provider.js';
+import type { FetchRequest, Provider, ProviderCapabilities } from '../provider.js';
 import { DataError } from '../provider.js';
 import { dayNumber, weekday, FULL_DAY_BARS } from '../calendar.js';
 import { Rng, hashString, mix, unit } from '../random.js';
@@ -163,6 +163,7 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 export class SyntheticProvider implements Provider {
   readonly name = 'synthetic';
+  readonly capabilities: ProviderCapabilities = { changesBetweenRuns: false, downloads: false, fixedUniverse: false, defaultEnd: 'default for synthetic data; set data.end to choose' };
   private market = new Float64Array(0);
 
   constructor(readonly seed: number = DEFAULT_SEED) {
