@@ -1,6 +1,6 @@
 /**
  * One pipeline run: plan the spec, open the cache, execute, and keep a run record of it all.
- * The CLI and the library (tests, sweeps) both call this.
+ * The CLI and the library (tests, embedding programs) both call this.
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';

@@ -5,7 +5,7 @@
  */
 import type { Spec, StepSpec } from '../spec/types.js';
 import { UsageError, type Diagnostic } from '../util/errors.js';
-import type { BatchInfo, StepKind } from '../steps/kind.js';
+import type { BatchInfo, KindRegistry, StepKind } from '../steps/kind.js';
 
 export interface PlanNode {
   id: string;
@@ -32,7 +32,7 @@ export interface Plan {
   batches: BatchInfo[];
 }
 
-export type KindRegistry = Record<string, StepKind>;
+export type { KindRegistry } from '../steps/kind.js';
 
 export function makeBatches(tickers: string[], size: number): BatchInfo[] {
   const count = Math.max(1, Math.ceil(tickers.length / size));
@@ -53,7 +53,8 @@ export function orderSteps(spec: Spec): string[] {
       const cycle = [...stack.slice(stack.indexOf(name)), name];
       const edges = cycle.slice(0, -1).map((from, i) => {
         const to = cycle[i + 1];
-        // `from` is read by `to`: the edge is written in `to`'s inputs... walk reading order instead.
+        // The walk follows inputs, so each step on the stack reads the next one: the edge is
+        // written in `from`'s inputs.
         return { reader: from, input: to };
       });
       const where = edges.map((e) => {

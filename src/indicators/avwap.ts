@@ -6,7 +6,7 @@
  * computeIndicators (same arithmetic, same order of operations).
  */
 import type { Panel } from '../data/panel.js';
-import { checkPanel } from './index.js';
+import { checkPanel } from './compute.js';
 
 export interface AvwapSessionPlanes {
   AVWAP_SESSION: Float32Array;

@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { selectTickers, type Panel } from '../data/panel.js';
-import { checkPanel, computeIndicators, resolveIndicatorNames } from './index.js';
+import { checkPanel, computeIndicators, resolveIndicatorNames } from './compute.js';
 import type { IndicatorResult, ParallelOptions } from './types.js';
 
 /** One slice job for a worker (see worker.ts). */

@@ -1,7 +1,7 @@
 /** Worker thread of computeIndicatorsParallel: computes one ticker slice into the shared output. */
 import { parentPort } from 'node:worker_threads';
 import { collect } from '../util/memory.js';
-import { computeIndicators } from './index.js';
+import { computeIndicators } from './compute.js';
 import type { SliceJob, SliceReply } from './parallel.js';
 
 if (!parentPort) throw new Error('indicators/worker: not started as a worker thread');

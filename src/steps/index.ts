@@ -1,5 +1,5 @@
 /** The step kinds, by name. */
-import type { KindRegistry } from '../dag/plan.js';
+import type { KindRegistry } from './kind.js';
 import { backtestKind } from './backtest.js';
 import { fetchKind } from './fetch.js';
 import { indicatorsKind } from './indicators.js';

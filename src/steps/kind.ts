@@ -95,6 +95,9 @@ export interface StepKind {
   run(ctx: StepContext): Promise<StepOutput>;
 }
 
+/** The step kinds a plan may use, by name. */
+export type KindRegistry = Record<string, StepKind>;
+
 export interface KeyContext {
   spec: Spec;
   step: StepSpec;

@@ -32,11 +32,6 @@ function getGc(): GcFn | null {
   return gcFn;
 }
 
-/** True when a forced GC is available (either --expose-gc or the run-time fallback). */
-export function gcAvailable(): boolean {
-  return getGc() !== null;
-}
-
 /** Yields one turn of the event loop (lets queued finalizers and I/O callbacks run). */
 export function yieldTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
