@@ -2,7 +2,7 @@
  * Precheck: a fast look at the data before any heavy work. Per ticker and day it counts bars
  * present, missing and zero-volume minutes and price anomalies; it estimates the number of
  * training samples by the guide's formula and by counting the sample points the `sample` step
- * will really take (`samplePoints`, shared with that step), and when too few are expected it
+ * will really take (`samplePoints` in sampling.ts, shared with that step), and when too few are expected it
  * fails with a message that says what to change. It also fails on thin or misaligned data
  * (`checkCoverage`): a ticker with too many minutes or days missing, or requested days the data
  * do not hold; and it reports the end date and which tickers are padded on which days.
@@ -12,67 +12,8 @@ import type { Provider } from './provider.js';
 import { DataError } from './provider.js';
 import { FULL_DAY_BARS } from './calendar.js';
 
-/** Where samples are taken: every `interval` rows from row `warmup`, label `horizon` rows ahead. */
-export interface SampleGrid {
-  warmup: number;
-  interval: number;
-  horizon: number;
-}
-
-/** The row-indexing part of a panel (enough to place samples). */
-export type PanelRows = Pick<Panel, 'T' | 'sessionOfRow'>;
-
-function checkGrid(g: SampleGrid): void {
-  if (!Number.isInteger(g.interval) || g.interval < 1) throw new DataError(`sample interval must be an integer ≥ 1, got ${g.interval}`);
-  if (!Number.isInteger(g.warmup) || g.warmup < 0) throw new DataError(`warmup must be an integer ≥ 0, got ${g.warmup}`);
-  if (!Number.isInteger(g.horizon) || g.horizon < 0) throw new DataError(`horizon must be an integer ≥ 0, got ${g.horizon}`);
-}
-
-/**
- * Candidate sample rows of a panel, the same for every ticker: rows r ≥ warmup with
- * (r − warmup) % interval == 0 whose label row r + horizon lies in the same session.
- */
-export function sampleRows(rows: PanelRows, grid: SampleGrid): Int32Array {
-  checkGrid(grid);
-  const out: number[] = [];
-  for (let r = grid.warmup; r + grid.horizon < rows.T; r += grid.interval) {
-    if (rows.sessionOfRow[r + grid.horizon] === rows.sessionOfRow[r]) out.push(r);
-  }
-  return Int32Array.from(out);
-}
-
-/**
- * The sample points the `sample` step takes: (row, column) pairs over `sampleRows` where the bar
- * at the row was observed (mask 1). Ordered by row, then column.
- */
-export function samplePoints(panel: PanelRows & Pick<Panel, 'N' | 'mask'>, grid: SampleGrid): { rows: Int32Array; cols: Int32Array; count: number } {
-  const cand = sampleRows(panel, grid);
-  const N = panel.N;
-  let count = 0;
-  for (const r of cand) for (let n = 0; n < N; n++) count += panel.mask[r * N + n];
-  const rows = new Int32Array(count);
-  const cols = new Int32Array(count);
-  let k = 0;
-  for (const r of cand) {
-    for (let n = 0; n < N; n++) {
-      if (panel.mask[r * N + n]) {
-        rows[k] = r;
-        cols[k] = n;
-        k++;
-      }
-    }
-  }
-  return { rows, cols, count };
-}
-
-/** Sample points per ticker column (same rule as samplePoints). */
-export function samplePointsPerTicker(panel: PanelRows & Pick<Panel, 'N' | 'mask'>, grid: SampleGrid): Int32Array {
-  const cand = sampleRows(panel, grid);
-  const N = panel.N;
-  const out = new Int32Array(N);
-  for (const r of cand) for (let n = 0; n < N; n++) out[n] += panel.mask[r * N + n];
-  return out;
-}
+import { checkGrid, samplePointsPerTicker, type SampleGrid } from './sampling.js';
+export { sampleRows, samplePoints, samplePointsPerTicker, type PanelRows, type SampleGrid } from './sampling.js';
 
 /** The guide's estimate: floor((days × 390 − warmup) ÷ interval) per ticker, × tickers. */
 export function formulaEstimate(days: number, interval: number, warmup: number, tickers: number): number {
