@@ -142,7 +142,7 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
       signal,
       refresh: new Set(opts.refresh ?? []),
       report: (e: RunEvent) => report(e),
-      onResult: (r) => runs.recordNode(runId, r),
+      onResult: (r) => runs.recordNode(runId, { ...r, point: r.ref.point }),
     });
     const failed = [...results.values()].some((r) => r.status === 'failed' || r.status === 'skipped');
     const status = signal.aborted ? 'interrupted' : failed ? 'failed' : 'ok';
@@ -162,7 +162,10 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
   process.removeListener('exit', closeOnExit);
   const counts = { hit: 0, ran: 0, failed: 0, skipped: 0, cancelled: 0 };
   for (const r of outcome.results.values()) counts[r.status]++;
-  report({ type: 'run-end', runId, status: outcome.status, ms: outcome.ms, counts, metrics: outcome.metrics });
+  const headline: Record<string, Record<string, number>> = {};
+  const batchMetrics: Record<string, Record<string, number>> = {};
+  for (const [id, m] of Object.entries(outcome.metrics)) (plan.nodes.get(id)?.batch ? batchMetrics : headline)[id] = m;
+  report({ type: 'run-end', runId, status: outcome.status, ms: outcome.ms, counts, metrics: headline, batchMetrics });
   if (!opts.store) store.close();
   return outcome;
 }

@@ -18,6 +18,8 @@ export interface NodeRecord {
   id: string;
   step: string;
   batch?: number;
+  /** Sweep point, when the run expands a sweep. */
+  point?: number;
   key?: string;
   status: string;
   ms: number;
@@ -40,7 +42,7 @@ export interface RunRecord {
   gitDirty?: boolean;
   metrics?: Record<string, Record<string, number>>;
   error?: string;
-  nodes?: { node: string; step: string; batch?: number; key?: string; status: string; hit: boolean; ms: number; error?: string }[];
+  nodes?: { node: string; step: string; batch?: number; point?: number; key?: string; status: string; hit: boolean; ms: number; error?: string }[];
 }
 
 export const RUN_TABLES: TableLayout[] = [
@@ -99,10 +101,11 @@ export const RUN_TABLES: TableLayout[] = [
       hit INTEGER NOT NULL,
       ms REAL NOT NULL,
       error TEXT,
+      point INTEGER,
       PRIMARY KEY (run_id, node)
     );
     CREATE INDEX IF NOT EXISTS run_nodes_key ON run_nodes(key);`,
-    columns: { run_id: 'TEXT', node: 'TEXT', step: 'TEXT', batch: 'INTEGER', key: 'TEXT', status: 'TEXT', hit: 'INTEGER', ms: 'REAL', error: 'TEXT' },
+    columns: { run_id: 'TEXT', node: 'TEXT', step: 'TEXT', batch: 'INTEGER', key: 'TEXT', status: 'TEXT', hit: 'INTEGER', ms: 'REAL', error: 'TEXT', point: 'INTEGER' },
   },
 ];
 
@@ -138,8 +141,8 @@ export class RunStore implements RunRecords {
   /** Records one node's outcome (called as each node finishes). */
   recordNode(runId: string, n: NodeRecord): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO run_nodes (run_id, node, step, batch, key, status, hit, ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(runId, n.id, n.step, n.batch ?? null, n.key ?? null, n.status, n.status === 'hit' ? 1 : 0, n.ms, n.error === undefined ? null : redactSecrets(n.error));
+      .prepare('INSERT OR REPLACE INTO run_nodes (run_id, node, step, batch, point, key, status, hit, ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, n.id, n.step, n.batch ?? null, n.point ?? null, n.key ?? null, n.status, n.status === 'hit' ? 1 : 0, n.ms, n.error === undefined ? null : redactSecrets(n.error));
   }
 
   /** Closes a run; the dirty flag comes last because `git status` runs while the pipeline does. */
@@ -214,6 +217,7 @@ export class RunStore implements RunRecords {
       node: n.node,
       step: n.step,
       batch: n.batch ?? undefined,
+      point: n.point ?? undefined,
       key: n.key ?? undefined,
       status: n.status,
       hit: n.hit === 1,

@@ -21,7 +21,6 @@ export function summaryLines(e: Extract<RunEvent, { type: 'run-end' }>): string[
   lines.push(`run ${e.runId} ${e.status} in ${fmtMs(e.ms)}: ${total} nodes, ${c.hit} cached, ${c.ran} ran${c.failed ? `, ${c.failed} failed` : ''}${c.skipped ? `, ${c.skipped} skipped` : ''}${c.cancelled ? `, ${c.cancelled} cancelled` : ''}${cacheNote}`);
   const bt = Object.entries(e.metrics).find(([id]) => e.metrics[id].model_sharpe !== undefined);
   for (const [node, m] of Object.entries(e.metrics)) {
-    if (node.includes('[')) continue; // per-batch metrics are in `runs show`
     const scored = m.ic !== undefined && m.ridge_ic !== undefined;
     const shown = Object.entries(m).filter(([k]) => !scored || SUMMARY_KEYS.has(k));
     lines.push(`  ${node}: ${shown.map(([k, v]) => `${k} ${formatMetric(v)}`).join(', ')}`);

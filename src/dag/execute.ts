@@ -15,6 +15,7 @@ import { collect } from '../util/memory.js';
 import type { NodeStatus, Reporter } from './events.js';
 import { contentIdOf, keyContextOf, keyOf } from './fingerprint.js';
 import type { Plan, PlanNode } from './plan.js';
+import type { NodeRef } from './node-ref.js';
 import { Scheduler, type Priority } from './scheduler.js';
 
 export interface ExecuteOptions {
@@ -33,6 +34,7 @@ export interface ExecuteOptions {
 
 export interface NodeResult {
   id: string;
+  ref: NodeRef;
   step: string;
   batch?: number;
   status: NodeStatus;
@@ -120,7 +122,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       inputs,
       signal,
       env,
-      progress: (fraction, note) => report({ type: 'node-progress', node: node.id, step: node.step.name, fraction, note }),
+      progress: (fraction, note) => report({ type: 'node-progress', node: node.id, ref: node.ref, step: node.step.name, fraction, note }),
       warn: (message) => report({ type: 'warn', node: node.id, message }),
       info: (message) => report({ type: 'info', node: node.id, message }),
     };
@@ -145,26 +147,28 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     return p;
   };
 
-  const makeArtifact = (node: PlanNode, p: Produced): InputArtifact => ({
+  // Captures only key and meta: arrays stay reachable through `held` alone, so they are freed
+  // as soon as the last dependent is done (memory bounded by the batch).
+  const makeArtifact = (node: PlanNode, { key, contentId, meta }: Produced): InputArtifact => ({
     step: node.step.name,
     kind: node.kind.name,
-    key: p.key,
-    contentId: p.contentId,
+    key,
+    contentId,
     batch: node.batch?.index,
-    meta: p.meta,
+    meta,
     tensors: async () => {
       const inMemory = held.get(node.id);
       if (inMemory) return inMemory;
       let tensors: Record<string, Tensor> | undefined;
       try {
-        tensors = cache.load(p.key)?.tensors;
-        if (!tensors) report({ type: 'warn', node: node.id, message: `cache entry ${p.key.slice(0, 12)} of ${node.id} disappeared; recomputing it` });
+        tensors = cache.load(key)?.tensors;
+        if (!tensors) report({ type: 'warn', node: node.id, message: `cache entry ${key.slice(0, 12)} of ${node.id} disappeared; recomputing it` });
       } catch (e) {
         if (!(e instanceof CorruptEntryError)) throw e;
         report({ type: 'warn', node: node.id, message: e.message });
       }
       // Recompute in place when the entry is gone or corrupt: the same key gives the same output.
-      tensors ??= (await computeOnce(node, p.key)).tensors!;
+      tensors ??= (await computeOnce(node, key)).tensors!;
       // Several dependents still to read it (fetch feeds indicators and sample): keep it once.
       if ((pendingDependents.get(node.id) ?? 0) > 1) held.set(node.id, tensors);
       return tensors;
@@ -184,8 +188,8 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       if (results.has(id)) continue;
       const d = plan.nodes.get(id)!;
       const failure: Failure = { reason: 'input-failed', message: `its input ${node.id} failed` };
-      settle({ id, step: d.step.name, batch: d.batch?.index, status: 'skipped', ms: 0, failure });
-      report({ type: 'node-skip', node: id, step: d.step.name, reason: failure.message });
+      settle({ id, ref: d.ref, step: d.step.name, batch: d.batch?.index, status: 'skipped', ms: 0, failure });
+      report({ type: 'node-skip', node: id, ref: d.ref, step: d.step.name, reason: failure.message });
       release(d); // its other inputs need not stay in memory for it
       skipDependents(d);
     }
@@ -220,7 +224,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       // Inside the try: keying may build the provider, which can fail on bad settings.
       const kctx = keyContextOf(node, plan, env);
       key = keyOf(node, contentIds, kctx);
-      report({ type: 'node-start', node: node.id, step: node.step.name, batch: node.batch?.index, key });
+      report({ type: 'node-start', node: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, key });
       const forced = opts.refresh?.has(node.step.name) || node.kind.alwaysRun?.(kctx);
       const record = forced ? undefined : lookup(node, key);
       let produced: Produced;
@@ -241,8 +245,8 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       if (produced.metrics) metrics[node.id] = produced.metrics;
       const ms = performance.now() - t0;
       const status = ran ? 'ran' : 'hit';
-      settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status, key, ms, metrics: produced.metrics });
-      report({ type: 'node-end', node: node.id, step: node.step.name, batch: node.batch?.index, status, key, ms, metrics: produced.metrics });
+      settle({ id: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, status, key, ms, metrics: produced.metrics });
+      report({ type: 'node-end', node: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, status, key, ms, metrics: produced.metrics });
       finish(node);
     } catch (e) {
       const ms = performance.now() - t0;
@@ -251,12 +255,12 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         scheduler.clear();
       }
       if (fatal || signal.aborted || isAbortError(e)) {
-        settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'cancelled', key: key || undefined, ms, failure: { reason: 'cancelled', message: 'the run was interrupted' } });
+        settle({ id: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, status: 'cancelled', key: key || undefined, ms, failure: { reason: 'cancelled', message: 'the run was interrupted' } });
         return;
       }
       const failure = failureOf(e, `${describeNode(node)} failed: ${(e as Error)?.message ?? String(e)}`);
-      settle({ id: node.id, step: node.step.name, batch: node.batch?.index, status: 'failed', key: key || undefined, ms, failure });
-      report({ type: 'node-fail', node: node.id, step: node.step.name, batch: node.batch?.index, tickers: node.batch?.tickers, error: failure.message, hint: failure.hint });
+      settle({ id: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, status: 'failed', key: key || undefined, ms, failure });
+      report({ type: 'node-fail', node: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, tickers: node.batch?.tickers, error: failure.message, hint: failure.hint });
       release(node);
       skipDependents(node);
     } finally {
@@ -277,7 +281,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   for (const id of plan.order) {
     if (!results.has(id)) {
       const n = plan.nodes.get(id)!;
-      settle({ id, step: n.step.name, batch: n.batch?.index, status: 'cancelled', ms: 0, failure: { reason: 'cancelled', message: 'the run stopped before this node started' } });
+      settle({ id, ref: n.ref, step: n.step.name, batch: n.batch?.index, status: 'cancelled', ms: 0, failure: { reason: 'cancelled', message: 'the run stopped before this node started' } });
     }
   }
   if (fatal) throw fatal;

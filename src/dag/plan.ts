@@ -6,9 +6,12 @@
 import type { Spec, StepSpec } from '../spec/types.js';
 import { UsageError, type Diagnostic } from '../util/errors.js';
 import type { BatchInfo, KindRegistry, StepKind } from '../steps/kind.js';
+import { nodeLabel, type NodeRef } from './node-ref.js';
 
 export interface PlanNode {
+  /** The node's label (nodeLabel(ref)): unique in the plan, for maps and messages. */
   id: string;
+  ref: NodeRef;
   step: StepSpec;
   kind: StepKind;
   batch?: BatchInfo;
@@ -135,7 +138,8 @@ export function planSpec(spec: Spec, kinds: KindRegistry): Plan {
     const instances: (BatchInfo | undefined)[] = kind.perBatch ? batches : [undefined];
     const ids: string[] = [];
     for (const batch of instances) {
-      const id = batch ? `${name}[${batch.index + 1}/${batch.count}]` : name;
+      const ref: NodeRef = batch ? { step: name, batch: { index: batch.index, count: batch.count } } : { step: name };
+      const id = nodeLabel(ref);
       const inputs: Record<string, string | string[]> = {};
       const deps: string[] = [];
       for (const input of step.inputs) {
@@ -146,7 +150,7 @@ export function planSpec(spec: Spec, kinds: KindRegistry): Plan {
         else inputs[input] = upstream[0];
         deps.push(...(Array.isArray(inputs[input]) ? (inputs[input] as string[]) : [inputs[input] as string]));
       }
-      nodes.set(id, { id, step, kind, batch, params, inputs, deps, dependents: [], depth });
+      nodes.set(id, { id, ref, step, kind, batch, params, inputs, deps, dependents: [], depth });
       ids.push(id);
       order.push(id);
     }
