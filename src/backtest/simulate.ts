@@ -73,7 +73,11 @@ export function simulate(panel: Panel, target: Float32Array, opts: SimulationOpt
   const entryRow = new Int32Array(N);
   const tradeCost = new Float64Array(N);
   const peak = new Float64Array(N).fill(1);
-  const peakRow = new Int32Array(N).fill(-1);
+  // Equity at the deepest drawdown so far, relative to the current peak (compare, don't divide).
+  const floor = new Float64Array(N).fill(1);
+  // Last row at the peak before the current stretch under it; NOT_UNDER when at a peak.
+  const NOT_UNDER = -2;
+  const underSince = new Int32Array(N).fill(NOT_UNDER);
 
   const rowEquitySum = new Float64Array(T);
   const dayReturn = new Float64Array(D * N);
@@ -105,8 +109,8 @@ export function simulate(panel: Panel, target: Float32Array, opts: SimulationOpt
           else if (want > 1) want = 1;
           else if (want < (longOnly ? 0 : -1)) want = longOnly ? 0 : -1;
         }
-        const px = open[i];
-        if (want !== held[n] && mask[i] !== 0 && px > 0) {
+        const px = want !== held[n] && mask[i] !== 0 ? open[i] : 0;
+        if (px > 0) {
           let rate = baseRate;
           if (rangeK !== 0) {
             const pc = close[i - N];
@@ -132,6 +136,7 @@ export function simulate(panel: Panel, target: Float32Array, opts: SimulationOpt
             tradeCost[n] = cost;
           } else if (want === 0 || flip) {
             const out = flip ? exitCost : cost;
+            barsInMarket[n] += t - entryRow[n]; // held over rows entryRow … t − 1
             trades.push(n, entryRow[n], t, h > 0 ? 1 : -1, (eqOpen - out) / entryEq[n] - 1, (tradeCost[n] + out) / entryEq[n]);
             if (flip) {
               entryEq[n] = eqOpen - exitCost;
@@ -147,10 +152,10 @@ export function simulate(panel: Panel, target: Float32Array, opts: SimulationOpt
           if (fills) fills[i] = FILL_OPEN;
         }
         if (positions) positions[i] = held[n];
-        const pc = close[i];
-        let eq = cash[n] + h * pc;
+        let eq = cash[n];
         if (h !== 0) {
-          barsInMarket[n]++;
+          const pc = close[i];
+          eq += h * pc;
           if (lastRow && exitAtClose) {
             // The session-close exit settles at the last close (the last traded price when the
             // bar is missing); its slippage terms use this closing bar.
@@ -164,6 +169,7 @@ export function simulate(panel: Panel, target: Float32Array, opts: SimulationOpt
             const notional = Math.abs(h) * pc;
             const cost = notional * rate;
             eq -= cost;
+            barsInMarket[n] += t - entryRow[n] + 1; // held over rows entryRow … t
             trades.push(n, entryRow[n], t, h > 0 ? 1 : -1, eq / entryEq[n] - 1, (tradeCost[n] + cost) / entryEq[n]);
             cash[n] = eq;
             shares[n] = 0;
@@ -175,14 +181,21 @@ export function simulate(panel: Panel, target: Float32Array, opts: SimulationOpt
         }
         rowSum += eq;
         const cum = cumBase[n] * eq;
-        if (cum >= peak[n]) {
-          peak[n] = cum;
-          peakRow[n] = t;
+        const pk = peak[n];
+        if (cum < pk) {
+          if (cum < floor[n]) {
+            maxDrawdown[n] = 1 - cum / pk;
+            floor[n] = cum;
+          }
+          let since = underSince[n];
+          if (since === NOT_UNDER) underSince[n] = since = t - 1;
+          if (t - since > maxDrawdownBars[n]) maxDrawdownBars[n] = t - since;
         } else {
-          const dd = 1 - cum / peak[n];
-          if (dd > maxDrawdown[n]) maxDrawdown[n] = dd;
-          const dur = t - peakRow[n];
-          if (dur > maxDrawdownBars[n]) maxDrawdownBars[n] = dur;
+          if (cum > pk) {
+            peak[n] = cum;
+            floor[n] = cum * (1 - maxDrawdown[n]);
+          }
+          if (underSince[n] !== NOT_UNDER) underSince[n] = NOT_UNDER;
         }
         if (lastRow) {
           const k = d * N + n;
