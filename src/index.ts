@@ -55,7 +55,8 @@ export { trainModel, TRAIN_DEFAULTS, type TrainOptions } from './model/train.js'
 export { pearson, rankIC, directionalAccuracy, baseRate, predictionMetrics, type PredictionMetrics } from './model/metrics.js';
 export { fitRidge, ridgePredict } from './model/ridge.js';
 export type { Evaluation } from './model/evaluate.js';
-export { predict, indicatorImportance, rankIndicators } from './model/predict.js';
+export { predict, indicatorImportance, gateScores, rankIndicators } from './model/predict.js';
+export { modelInputs, withContext, CONTEXT_COLUMNS } from './model/inputs.js';
 export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, type CheckpointModel } from './model/checkpoint.js';
 export { splitByTime, type SplitOptions, type TimeSplit } from './model/split.js';
 export { fitScaler, applyScaler } from './model/scaler.js';

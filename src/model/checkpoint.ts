@@ -12,7 +12,8 @@ import { checkWeights } from './nets.js';
 import type { EpochStats, ModelConfig, Scaler, SplitInfo, TrainMetrics, TrainParams, TrainedModel } from './types.js';
 
 export const CHECKPOINT_FORMAT = 'mlx-intraday/model';
-export const CHECKPOINT_VERSION = '1';
+// 2: the gated indicator transformer (context token, gates) and config.contextF.
+export const CHECKPOINT_VERSION = '2';
 
 export interface CheckpointModel extends TrainedModel {
   history?: EpochStats[];

@@ -22,7 +22,9 @@ export { splitByTime, type SplitOptions, type TimeSplit } from './split.js';
 export { fitScaler, applyScaler, scaleTargets } from './scaler.js';
 export { TRANSFORMER_PRESETS, MLP_PRESETS, makeConfig, initWeights } from './nets.js';
 export { trainModel, TRAIN_DEFAULTS, pearson, directionalAccuracy, type TrainOptions } from './train.js';
-export { predict, indicatorImportance, rankIndicators } from './predict.js';
+export { predict, indicatorImportance, gateScores, rankIndicators } from './predict.js';
+export { withContext, modelInputs, CONTEXT_COLUMNS } from './inputs.js';
+export { canonicalOrder, canonicalize } from './order.js';
 export {
   saveCheckpoint,
   loadCheckpoint,

@@ -14,17 +14,18 @@ import type { Tensor } from '../tensor/tensor.js';
 
 export type Params = Record<string, mx.array>;
 
-export function makeConfig(kind: ModelKind, preset: Preset, featureNames: string[], horizonMinutes: number): ModelConfig {
+export function makeConfig(kind: ModelKind, preset: Preset, featureNames: string[], horizonMinutes: number, contextF = 0): ModelConfig {
   const F = featureNames.length;
+  if (!(Number.isInteger(contextF) && contextF >= 0 && contextF < F)) throw new RangeError(`makeConfig: contextF must be an integer in [0, ${F}) (got ${contextF})`);
   if (kind === 'indicator-transformer') {
     const sizes = TRANSFORMER_PRESETS[preset];
     if (!sizes) throw new Error(`unknown preset "${preset}" (expected small | reference)`);
-    return { kind, preset, F, featureNames: [...featureNames], horizonMinutes, transformer: { ...sizes } };
+    return { kind, preset, F, featureNames: [...featureNames], horizonMinutes, contextF, transformer: { ...sizes } };
   }
   if (kind === 'mlp') {
     const sizes = MLP_PRESETS[preset];
     if (!sizes) throw new Error(`unknown preset "${preset}" (expected small | reference)`);
-    return { kind, preset, F, featureNames: [...featureNames], horizonMinutes, mlp: { hidden: [...sizes.hidden] } };
+    return { kind, preset, F, featureNames: [...featureNames], horizonMinutes, contextF, mlp: { hidden: [...sizes.hidden] } };
   }
   throw new Error(`unknown model kind "${kind as string}" (expected indicator-transformer | mlp)`);
 }
@@ -36,7 +37,7 @@ export function makeConfig(kind: ModelKind, preset: Preset, featureNames: string
 export function evalBatchSize(config: ModelConfig): number {
   if (config.kind !== 'indicator-transformer') return 2048;
   const { heads, layers, dModel } = config.transformer!;
-  const T = config.F + 1;
+  const T = indicatorCount(config);
   const perRow = layers > 1 ? heads * T * T : T * dModel * 4;
   return Math.max(16, Math.min(2048, Math.floor(16_000_000 / perRow)));
 }
@@ -75,6 +76,11 @@ function initLayerNorm(out: Record<string, Tensor>, name: string, d: number): vo
   out[`${name}.bias`] = t(filled(d, 0), [d]);
 }
 
+/** Indicator tokens of a config (the input columns before the context columns). */
+export function indicatorCount(config: ModelConfig): number {
+  return config.F - (config.contextF ?? 0);
+}
+
 /** Initial weights as typed-array Tensors (deterministic for a seed). */
 export function initWeights(config: ModelConfig, seed: number): Record<string, Tensor> {
   const rng = new Rng(seed);
@@ -91,13 +97,22 @@ export function initWeights(config: ModelConfig, seed: number): Record<string, T
     return out;
   }
   const { dModel: d, layers, dFF } = config.transformer!;
-  // Token i = x_i · value[i] + embed[i]; CLS is a learned vector.
-  out['tok.value'] = t(normal(rng, F * d, 1 / Math.sqrt(d)), [F, d]);
-  out['tok.embed'] = t(normal(rng, F * d, 1 / Math.sqrt(d)), [F, d]);
-  out['cls'] = t(normal(rng, d, 1 / Math.sqrt(d)), [d]);
+  const Fi = indicatorCount(config);
+  const C = config.contextF ?? 0;
+  // Token i = x_i · value[i] + embed[i].
+  out['tok.value'] = t(normal(rng, Fi * d, 1 / Math.sqrt(d)), [Fi, d]);
+  out['tok.embed'] = t(normal(rng, Fi * d, 1 / Math.sqrt(d)), [Fi, d]);
+  // The context token: a small MLP of the context columns, or a learned vector without them.
+  if (C > 0) {
+    initLinear(out, rng, 'ctx.0', C, d);
+    initLinear(out, rng, 'ctx.1', d, d);
+  } else out['ctx.const'] = t(normal(rng, d, 1 / Math.sqrt(d)), [d]);
+  // One gate per indicator from the context token; starts near 0.5 for every indicator.
+  initLinear(out, rng, 'gate', d, Fi, true, 0.1);
   for (let l = 0; l < layers; l++) {
     const p = `layers.${l}`;
     initLayerNorm(out, `${p}.ln1`, d);
+    if (l === layers - 1) initLayerNorm(out, `${p}.lnq`, d);
     initLinear(out, rng, `${p}.attn.q`, d, d, false);
     initLinear(out, rng, `${p}.attn.k`, d, d, false);
     initLinear(out, rng, `${p}.attn.v`, d, d, false);
@@ -106,7 +121,6 @@ export function initWeights(config: ModelConfig, seed: number): Record<string, T
     initLinear(out, rng, `${p}.ff.0`, d, dFF);
     initLinear(out, rng, `${p}.ff.1`, dFF, d);
   }
-  initLayerNorm(out, 'final.ln', d);
   initLinear(out, rng, 'head', d, 1, true, 0.1);
   return out;
 }
@@ -131,7 +145,9 @@ function gelu(x: mx.array): mx.array {
 export interface ForwardOut {
   /** [B] standardized prediction. */
   pred: mx.array;
-  /** Transformer only, when asked: [B, heads, T] attention of the CLS query in the last layer. */
+  /** Transformer: [B, F_indicators] gates in [0, 1], the usefulness scores. */
+  gates?: mx.array;
+  /** Transformer only, when asked: [B, heads, F_indicators] attention of the context query in the last layer. */
   clsAttention?: mx.array;
 }
 
@@ -144,45 +160,50 @@ function mlpForward(p: Params, config: ModelConfig, x: mx.array): ForwardOut {
 }
 
 /**
- * Pre-norm transformer encoder over F indicator tokens + 1 CLS token. Only the CLS output of
- * the last layer feeds the head, so the last layer computes queries (and the FFN) for the CLS
- * position only; keys/values still cover every token. This is exact, and for a 1-layer model
- * it makes attention O(T) instead of O(T²).
+ * The gated indicator transformer. Each indicator is a token; a context token (from the market
+ * context and regime columns) sets a gate g_i = σ(W·ctx)_i in [0, 1] per indicator. Earlier
+ * layers are pre-norm self-attention over the tokens; in the last one the context token is the
+ * only query and each indicator's value is scaled by its gate, with no residual from the query:
+ * the head reads only gated values, so an indicator whose gate is 0 cannot reach the prediction
+ * in that context. Gates act after the layer norms and no layer norm follows them (one would
+ * undo a shrink of every gate for free, making the L1 penalty on the gates meaningless).
  */
 function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAttention: boolean): ForwardOut {
   const { dModel: d, heads: H, layers: L } = config.transformer!;
   const B = x.shape[0];
-  const F = config.F;
-  const T = F + 1;
+  const Fi = indicatorCount(config);
+  const C = config.contextF ?? 0;
   const dh = d / H;
-  // [B, F, 1] * [F, d] + [F, d] -> [B, F, d]
-  const tokens = mx.add(mx.multiply(mx.expandDims(x, 2), p['tok.value']), p['tok.embed']);
-  const cls = mx.broadcastTo(mx.reshape(p['cls'], [1, 1, d]), [B, 1, d]);
-  let h = mx.concatenate([cls, tokens], 1); // [B, T, d]
+  const xi = C > 0 ? x.index(mx.Slice(), mx.Slice(0, Fi)) : x;
+  const ctxTok = C > 0 ? linear(p, 'ctx.1', gelu(linear(p, 'ctx.0', x.index(mx.Slice(), mx.Slice(Fi, Fi + C))))) : mx.broadcastTo(mx.reshape(p['ctx.const'], [1, d]), [B, d]);
+  const gates = mx.sigmoid(linear(p, 'gate', ctxTok)); // [B, Fi]
+  // [B, Fi, 1] * [Fi, d] + [Fi, d] -> [B, Fi, d]
+  let h = mx.add(mx.multiply(mx.expandDims(xi, 2), p['tok.value']), p['tok.embed']);
   let clsAttention: mx.array | undefined;
   const scale = 1 / Math.sqrt(dh);
+  const heads = (a: mx.array, T: number) => mx.transpose(mx.reshape(a, [B, T, H, dh]), [0, 2, 1, 3]); // [B,H,T,dh]
   for (let l = 0; l < L; l++) {
     const pre = `layers.${l}`;
     const last = l === L - 1;
     const a = layerNorm(p, `${pre}.ln1`, h);
-    const qIn = last ? a.index(mx.Slice(), mx.Slice(0, 1)) : a;
-    const Tq = last ? 1 : T;
-    const q = mx.transpose(mx.reshape(linear(p, `${pre}.attn.q`, qIn), [B, Tq, H, dh]), [0, 2, 1, 3]); // [B,H,Tq,dh]
-    const k = mx.transpose(mx.reshape(linear(p, `${pre}.attn.k`, a), [B, T, H, dh]), [0, 2, 3, 1]); // [B,H,dh,T]
-    const v = mx.transpose(mx.reshape(linear(p, `${pre}.attn.v`, a), [B, T, H, dh]), [0, 2, 1, 3]); // [B,H,T,dh]
-    const scores = mx.matmul(mx.multiply(q, scale), k); // [B,H,Tq,T]
-    const attn = mx.softmax(scores, -1);
-    if (last && wantAttention) clsAttention = mx.reshape(attn, [B, H, T]);
-    const ctx = mx.reshape(mx.transpose(mx.matmul(attn, v), [0, 2, 1, 3]), [B, Tq, d]);
-    const resid = last ? h.index(mx.Slice(), mx.Slice(0, 1)) : h;
-    h = mx.add(resid, linear(p, `${pre}.attn.out`, ctx));
+    const qIn = last ? mx.reshape(layerNorm(p, `${pre}.lnq`, ctxTok), [B, 1, d]) : a;
+    const Tq = last ? 1 : Fi;
+    const q = heads(linear(p, `${pre}.attn.q`, qIn), Tq);
+    const k = mx.transpose(heads(linear(p, `${pre}.attn.k`, a), Fi), [0, 1, 3, 2]); // [B,H,dh,Fi]
+    let vIn = linear(p, `${pre}.attn.v`, a); // [B, Fi, d]
+    if (last) vIn = mx.multiply(vIn, mx.expandDims(gates, 2));
+    const v = heads(vIn, Fi);
+    const attn = mx.softmax(mx.matmul(mx.multiply(q, scale), k), -1); // [B,H,Tq,Fi]
+    if (last && wantAttention) clsAttention = mx.reshape(attn, [B, H, Fi]);
+    const mixed = linear(p, `${pre}.attn.out`, mx.reshape(mx.transpose(mx.matmul(attn, v), [0, 2, 1, 3]), [B, Tq, d]));
+    h = last ? mixed : mx.add(h, mixed);
     const f = layerNorm(p, `${pre}.ln2`, h);
     h = mx.add(h, linear(p, `${pre}.ff.1`, gelu(linear(p, `${pre}.ff.0`, f))));
   }
   // h is [B, 1, d] after the last layer.
-  const z = layerNorm(p, 'final.ln', mx.reshape(h, [B, d]));
-  const out = linear(p, 'head', z);
-  return { pred: mx.reshape(out, [-1]), clsAttention };
+  // No layer norm here: it would undo a uniform shrink of the gates for free.
+  const out = linear(p, 'head', mx.reshape(h, [B, d]));
+  return { pred: mx.reshape(out, [-1]), gates, clsAttention };
 }
 
 export function forward(p: Params, config: ModelConfig, x: mx.array, wantAttention = false): ForwardOut {

@@ -1,9 +1,8 @@
 /** Inference with a trained model: predictions in return units, and indicator importance. */
-import { core as mx } from '@frost-beta/mlx';
 import { collect } from '../util/memory.js';
 import { f32ToMx, fromMxF32, toMxMany } from '../tensor/mlx-bridge.js';
 import { applyScaler } from './scaler.js';
-import { checkWeights, evalBatchSize, forward, type Params } from './nets.js';
+import { checkWeights, evalBatchSize, forward, indicatorCount, type Params } from './nets.js';
 import type { TrainedModel } from './types.js';
 
 function paramsOf(model: TrainedModel): Params {
@@ -52,39 +51,44 @@ export async function predict(model: TrainedModel, X: Float32Array, S: number, o
 }
 
 /**
- * Per-indicator importance [F] for the indicator transformer: the CLS token's attention over
- * the indicator tokens in the last layer, averaged over heads and over the S rows of X, and
- * renormalized to sum to 1 over indicators (the CLS token's attention to itself is left out).
- * It is learned from the data: an untrained model gives near-uniform values.
+ * The gates [S, F_indicators] of the indicator transformer for the S rows of X (raw inputs with
+ * the model's columns, context included): each indicator's usefulness in [0, 1] in that row's
+ * market context. Learned from data: nothing is hand-set.
  */
-export async function indicatorImportance(model: TrainedModel, X: Float32Array, S: number): Promise<Float32Array> {
+export async function gateScores(model: TrainedModel, X: Float32Array, S: number): Promise<Float32Array> {
   if (model.config.kind !== 'indicator-transformer') {
-    throw new Error(`indicatorImportance needs an indicator-transformer model (got ${model.config.kind})`);
+    throw new Error(`indicator usefulness needs an indicator-transformer model (got ${model.config.kind}): an MLP has no gates`);
   }
   checkX(model, X, S);
-  if (S === 0) throw new RangeError('indicatorImportance: no rows');
   const F = model.config.F;
+  const Fi = indicatorCount(model.config);
   const p = paramsOf(model);
-  const acc = new Float64Array(F + 1);
+  const out = new Float32Array(S * Fi);
   const batch = evalBatchSize(model.config);
   const rows = new Int32Array(batch);
   for (let start = 0, b = 0; start < S; start += batch, b++) {
-    const end = Math.min(S, start + batch);
-    const n = end - start;
+    const n = Math.min(S, start + batch) - start;
     for (let i = 0; i < n; i++) rows[i] = start + i;
     const xs = applyScaler(X, F, model.scaler, rows.subarray(0, n));
-    const { clsAttention } = forward(p, model.config, f32ToMx(xs, [n, F]), true);
-    // [n, H, T] → sum over rows and heads → [T]
-    const summed = fromMxF32(mx.sum(clsAttention!, [0, 1]));
-    for (let j = 0; j <= F; j++) acc[j] += summed[j];
+    out.set(fromMxF32(forward(p, model.config, f32ToMx(xs, [n, F])).gates!), start * Fi);
     if (b % 2 === 1) await collect();
   }
-  let total = 0;
-  for (let j = 1; j <= F; j++) total += acc[j];
-  const out = new Float32Array(F);
-  for (let j = 0; j < F; j++) out[j] = total > 0 ? acc[j + 1] / total : 1 / F;
   await collect();
   return out;
+}
+
+/**
+ * Per-indicator importance [F_indicators]: the mean gate over the S rows of X, renormalized to
+ * sum to 1. An untrained model gives near-uniform values.
+ */
+export async function indicatorImportance(model: TrainedModel, X: Float32Array, S: number): Promise<Float32Array> {
+  if (S === 0) throw new RangeError('indicatorImportance: no rows');
+  const g = await gateScores(model, X, S);
+  const Fi = indicatorCount(model.config);
+  const acc = new Float64Array(Fi);
+  for (let i = 0; i < S; i++) for (let j = 0; j < Fi; j++) acc[j] += g[i * Fi + j];
+  const total = acc.reduce((a, b) => a + b, 0);
+  return Float32Array.from(acc, (v) => (total > 0 ? v / total : 1 / Fi));
 }
 
 /** Importance as (name, value) pairs, most important first. */

@@ -14,6 +14,7 @@ import { abortError, checkAbort } from './abort.js';
 import { directionalAccuracy, pearson } from './metrics.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { canonicalize } from './order.js';
+import { withContext } from './inputs.js';
 
 export { abortError, pearson, directionalAccuracy };
 import { Rng } from './rng.js';
@@ -37,6 +38,8 @@ export const TRAIN_DEFAULTS = {
   valFraction: 0.15,
   testFraction: 0.2,
 } as const satisfies Partial<TrainParams>;
+
+export const DEFAULT_GATE_PENALTY = 0.01;
 
 /** A step that took this long is followed by a collect() whatever collectEvery says. */
 const COLLECT_AFTER_MS = 150;
@@ -126,7 +129,8 @@ function adamwStep(params: Params, grads: Params, st: AdamState, lr: number, wd:
 export async function trainModel(input: SampleSet, params: TrainParams, opts: TrainOptions = {}): Promise<TrainResult> {
   validateSampleSet(input);
   // Rows in (time, ticker) order: the result must not depend on how batches delivered them.
-  const set = canonicalize(input);
+  // The model reads the indicators, then the market context and regime (when the set has them).
+  const { set, contextF } = params.useContext === false ? { set: canonicalize(input), contextF: 0 } : withContext(canonicalize(input));
   validateParams(params);
   const { signal } = opts;
   checkAbort(signal);
@@ -159,7 +163,7 @@ export async function trainModel(input: SampleSet, params: TrainParams, opts: Tr
 
   // 3. Model, deterministic init, data into MLX through the safetensors bridge.
   mx.random.seed(params.seed);
-  const config = makeConfig(params.model, params.preset, set.featureNames, set.horizonMinutes);
+  const config = makeConfig(params.model, params.preset, set.featureNames, set.horizonMinutes, contextF);
   let p: Params = toMxMany(initWeights(config, params.seed));
   const data = toMxMany({
     Xtr: { dtype: 'F32', shape: [nTr, F], data: Xtr },
@@ -168,7 +172,13 @@ export async function trainModel(input: SampleSet, params: TrainParams, opts: Tr
     ...(nTe > 0 ? { Xte: { dtype: 'F32', shape: [nTe, F], data: Xte } } : {}),
   });
 
-  const lossFn = (pp: Params, xb: mx.array, yb: mx.array): mx.array => lossOf(lossKind, forward(pp, config, xb).pred, yb);
+  // An L1 penalty on the gates (they are ≥ 0): indicators that do not help are switched off.
+  const gatePenalty = params.gatePenalty ?? DEFAULT_GATE_PENALTY;
+  const lossFn = (pp: Params, xb: mx.array, yb: mx.array): mx.array => {
+    const out = forward(pp, config, xb);
+    const loss = lossOf(lossKind, out.pred, yb);
+    return out.gates && gatePenalty > 0 ? mx.add(loss, mx.multiply(gatePenalty, mx.mean(out.gates))) : loss;
+  };
   const valueAndGrad = mx.valueAndGrad(lossFn);
   const st: AdamState = { m: {}, v: {}, t: 0 };
   for (const n of Object.keys(p)) {

@@ -45,6 +45,10 @@ export interface TrainParams {
   loss?: 'mse' | 'huber';
   /** Gradient-norm clip (global L2). Default 1. 0 disables. */
   gradClip?: number;
+  /** Weight of the L1 penalty on the indicator gates (mean gate). Default 1e-3. */
+  gatePenalty?: number;
+  /** Feed the market context and regime (when the samples have them). Default true. */
+  useContext?: boolean;
   /** Run `collect()` at least every this many steps (and after any step slower than 150 ms). Default 4. */
   collectEvery?: number;
 }
@@ -63,9 +67,12 @@ export interface MlpSizes {
 export interface ModelConfig {
   kind: ModelKind;
   preset: Preset;
+  /** All input columns: indicators, then `contextF` context columns. */
   F: number;
   featureNames: string[];
   horizonMinutes: number;
+  /** The last contextF columns of the input are the context (inputs.ts); default 0. */
+  contextF?: number;
   transformer?: TransformerSizes;
   mlp?: MlpSizes;
 }

@@ -4,6 +4,7 @@
  */
 import { runBacktest } from '../backtest/index.js';
 import { predict } from '../model/index.js';
+import { modelInputs } from '../model/inputs.js';
 import { tensor } from '../tensor/tensor.js';
 import { inputOfKind, inputsOfKind, type StepKind } from './kind.js';
 import { gatherSamples } from './samples-input.js';
@@ -37,7 +38,8 @@ export function testRows(time: Float64Array, testStart: number, holdMinutes: num
 
 export const backtestKind: StepKind = {
   name: 'backtest',
-  version: 3,
+  // 4: the model reads context columns too.
+  version: 4,
   perBatch: false,
   contentIdMode: 'key',
   sharedParams: [],
@@ -50,8 +52,9 @@ export const backtestKind: StepKind = {
     if (typeof testStart !== 'number' || !Number.isFinite(testStart)) throw new Error('the model was trained without a test split, so there is nothing out of sample to backtest; set train.test_fraction > 0');
     const idx = testRows(set.time, testStart, ctx.params.overlapping ? 0 : set.horizonMinutes);
     if (idx.length === 0) throw new Error('the test split holds no samples; use more days or a larger test_fraction');
-    const X = pick(set.X, idx, set.F);
     const trained = { weights: await model.tensors(), config: model.meta.config, scaler: model.meta.scaler };
+    // Indicators, then the context columns the model was trained with.
+    const X = pick(modelInputs(set, trained.config.contextF), idx, trained.config.F);
     const pred = await predict(trained, X, idx.length, { signal: ctx.signal });
     const result = runBacktest(
       {

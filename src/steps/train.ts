@@ -20,6 +20,7 @@ function trainParams(ctx: StepContext): TrainParams {
     epochs: p.epochs,
     batchSize: p.batch_size,
     learningRate: p.learning_rate,
+    gatePenalty: p.gate_penalty,
     seed: ctx.spec.seed,
     valFraction: p.val_fraction,
     testFraction: p.test_fraction,
@@ -30,7 +31,8 @@ export const trainKind: StepKind = {
   name: 'train',
   // 2: the test-split evaluation (IC, rank IC, base rate, ridge, oracle, per regime).
   // 3: samples in canonical (time, ticker) order before training.
-  version: 3,
+  // 4: the gated indicator transformer reading the market context and regime.
+  version: 4,
   perBatch: false,
   contentIdMode: 'key',
   sharedParams: ['epochs'],

@@ -20,6 +20,7 @@ describe('indicatorImportance', () => {
     const set = permuteColumns(base, [2, 3, 4, 1, 5, 6, 8, 0, 9, 7]);
     const r = await trainModel(set, {
       model: 'indicator-transformer', preset: 'small', epochs: 8, batchSize: 128, learningRate: 3e-3, seed: 1, valFraction: 0.15, testFraction: 0.2,
+      gatePenalty: 0.05, // the sparsity penalty concentrates importance on what carries the signal
     });
     const imp = await indicatorImportance(r, set.X, set.S);
     expect(imp.length).toBe(set.F);
@@ -33,7 +34,7 @@ describe('indicatorImportance', () => {
   it('refuses an MLP (no attention to read)', async () => {
     const set = synthSet({ tickers: 3, times: 60, F: 4 });
     const r = await trainModel(set, { model: 'mlp', preset: 'small', epochs: 1, batchSize: 32, learningRate: 1e-3, seed: 1, valFraction: 0.15, testFraction: 0.2 });
-    await expect(indicatorImportance(r, set.X, set.S)).rejects.toThrow(/indicator-transformer/);
+    await expect(indicatorImportance(r, set.X, set.S)).rejects.toThrow(/indicator-transformer|no gates/);
   });
 });
 
