@@ -37,12 +37,14 @@ export interface EvaluationInput {
   scaled: { Xtr: Float32Array; ytr: Float32Array; Xva: Float32Array; yva: Float32Array; Xte: Float32Array };
   /** The model's test predictions in return units. */
   modelPred: Float32Array;
+  /** Per test row, the factor from learned-target units to returns (vol-scaled targets); default 1. */
+  testUnits?: Float32Array;
 }
 
-export function evaluate({ set, scaler, rows, scaled, modelPred }: EvaluationInput): Evaluation {
+export function evaluate({ set, scaler, rows, scaled, modelPred, testUnits }: EvaluationInput): Evaluation {
   const y = pick(set.y, rows.test)!;
   const regime = pick(set.regime, rows.test);
-  const toReturn = (z: Float32Array) => z.map((v) => v * scaler.yStd + scaler.yMean);
+  const toReturn = (z: Float32Array) => z.map((v, i) => (v * scaler.yStd + scaler.yMean) * (testUnits ? testUnits[i] : 1));
   const ridge = fitRidge(scaled.Xtr, scaled.ytr, scaled.Xva, scaled.yva, set.F);
   const ridgePred = toReturn(ridgePredict(ridge, scaled.Xte, rows.test.length, set.F));
   const base = baseRate(y);

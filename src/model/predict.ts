@@ -4,6 +4,7 @@ import { f32ToMx, fromMxF32, toMxMany } from '../tensor/mlx-bridge.js';
 import { applyScaler } from './scaler.js';
 import { checkWeights, evalBatchSize, forward, indicatorCount, type Params } from './nets.js';
 import type { TrainedModel } from './types.js';
+import { targetUnits } from './target.js';
 
 function paramsOf(model: TrainedModel): Params {
   checkWeights(model.config, model.weights);
@@ -43,7 +44,9 @@ export async function predict(model: TrainedModel, X: Float32Array, S: number, o
     const xs = applyScaler(X, F, model.scaler, rows.subarray(0, n));
     const { pred } = forward(p, model.config, f32ToMx(xs, [n, F]));
     const z = fromMxF32(pred);
-    for (let i = 0; i < n; i++) out[start + i] = z[i] * yStd + yMean;
+    // Vol-scaled targets: back to returns with σ̂ of each row (raw input column).
+    const units = model.config.targetScale ? targetUnits(model.config.targetScale, X.subarray(start * F, end * F), F, n) : null;
+    for (let i = 0; i < n; i++) out[start + i] = (z[i] * yStd + yMean) * (units ? units[i] : 1);
     if (b % 2 === 1) await collect();
   }
   await collect();

@@ -15,6 +15,7 @@ import { directionalAccuracy, pearson } from './metrics.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { canonicalize } from './order.js';
 import { withContext } from './inputs.js';
+import { targetScaleFor, targetUnits } from './target.js';
 
 export { abortError, pearson, directionalAccuracy };
 import { Rng } from './rng.js';
@@ -150,20 +151,25 @@ export async function trainModel(input: SampleSet, params: TrainParams, opts: Tr
   if (split.val.length === 0) throw new Error('train: the validation split is empty; raise valFraction or use more days');
 
   // 2. Scaler on train rows only; scaled contiguous copies of each split.
-  const scaler = fitScaler(set.X, F, split.train, set.y);
+  // The learned target: y, or y / (σ̂·√h) (σ̂ from bars ≤ t; its fallback from the train split).
+  const targetScale = params.target === 'vol-scaled' ? targetScaleFor(set.X, F, contextF, split.train, set.horizonMinutes) : undefined;
+  const units = targetScale ? targetUnits(targetScale, set.X, F, set.S) : null;
+  const yLearn = units ? set.y.map((v, i) => v / units[i]) : set.y;
+  const scaler = fitScaler(set.X, F, split.train, yLearn);
   const Xtr = applyScaler(set.X, F, scaler, split.train);
-  const ytr = scaleTargets(set.y, scaler, split.train);
+  const ytr = scaleTargets(yLearn, scaler, split.train);
   const Xva = applyScaler(set.X, F, scaler, split.val);
-  const yva = scaleTargets(set.y, scaler, split.val);
+  const yva = scaleTargets(yLearn, scaler, split.val);
   const Xte = applyScaler(set.X, F, scaler, split.test);
-  const yte = scaleTargets(set.y, scaler, split.test);
+  const yte = scaleTargets(yLearn, scaler, split.test);
+  const unitOf = (row: number) => (units ? units[row] : 1);
   const nTr = split.train.length;
   const nVa = split.val.length;
   const nTe = split.test.length;
 
   // 3. Model, deterministic init, data into MLX through the safetensors bridge.
   mx.random.seed(params.seed);
-  const config = makeConfig(params.model, params.preset, set.featureNames, set.horizonMinutes, contextF);
+  const config = { ...makeConfig(params.model, params.preset, set.featureNames, set.horizonMinutes, contextF), ...(targetScale ? { targetScale } : {}) };
   let p: Params = toMxMany(initWeights(config, params.seed));
   const data = toMxMany({
     Xtr: { dtype: 'F32', shape: [nTr, F], data: Xtr },
@@ -264,12 +270,12 @@ export async function trainModel(input: SampleSet, params: TrainParams, opts: Tr
     const predRet = new Float32Array(nTe);
     const yRet = new Float32Array(nTe);
     for (let i = 0; i < nTe; i++) {
-      predRet[i] = tp[i] * scaler.yStd + scaler.yMean;
+      predRet[i] = (tp[i] * scaler.yStd + scaler.yMean) * unitOf(split.test[i]);
       yRet[i] = set.y[split.test[i]];
     }
     testCorr = pearson(predRet, yRet);
     dirAcc = directionalAccuracy(predRet, yRet);
-    evaluation = evaluate({ set, scaler, rows: split, scaled: { Xtr, ytr, Xva, yva, Xte }, modelPred: predRet });
+    evaluation = evaluate({ set, scaler, rows: split, scaled: { Xtr, ytr, Xva, yva, Xte }, modelPred: predRet, testUnits: Float32Array.from(split.test, unitOf) });
   }
   const weights = fromMxMany(best);
   await collect();

@@ -49,6 +49,8 @@ export interface TrainParams {
   gatePenalty?: number;
   /** Feed the market context and regime (when the samples have them). Default true. */
   useContext?: boolean;
+  /** 'return' (default): learn y. 'vol-scaled': learn y / (σ̂·√h) when context is fed (target.ts). */
+  target?: 'vol-scaled' | 'return';
   /** Run `collect()` at least every this many steps (and after any step slower than 150 ms). Default 4. */
   collectEvery?: number;
 }
@@ -73,6 +75,8 @@ export interface ModelConfig {
   horizonMinutes: number;
   /** The last contextF columns of the input are the context (inputs.ts); default 0. */
   contextF?: number;
+  /** Present when the model learned volatility-scaled targets (target.ts). */
+  targetScale?: import('./target.js').TargetScale;
   transformer?: TransformerSizes;
   mlp?: MlpSizes;
 }

@@ -21,6 +21,7 @@ function trainParams(ctx: StepContext): TrainParams {
     batchSize: p.batch_size,
     learningRate: p.learning_rate,
     gatePenalty: p.gate_penalty,
+    target: p.target,
     seed: ctx.spec.seed,
     valFraction: p.val_fraction,
     testFraction: p.test_fraction,
