@@ -57,6 +57,7 @@ export { fitRidge, ridgePredict } from './model/ridge.js';
 export type { Evaluation } from './model/evaluate.js';
 export { predict, indicatorImportance, gateScores, rankIndicators } from './model/predict.js';
 export { modelInputs, withContext, CONTEXT_COLUMNS } from './model/inputs.js';
+export { loadModel, wrapModel, type LoadedModel, type Selection, type IndicatorScore, type SelectOptions } from './model/select.js';
 export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, type CheckpointModel } from './model/checkpoint.js';
 export { splitByTime, type SplitOptions, type TimeSplit } from './model/split.js';
 export { fitScaler, applyScaler } from './model/scaler.js';

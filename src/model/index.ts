@@ -54,3 +54,4 @@ export { syntheticOracle, hiddenRegimeIndex, oracleAvailable } from './oracle.js
 export { predictionMetrics, rankIC, ranks, baseRate, oneSignShare, ONE_SIGN_WARNING, type PredictionMetrics } from './metrics.js';
 export { fitRidge, ridgePredict, RIDGE_ALPHAS, type RidgeModel } from './ridge.js';
 export { evaluate, type Evaluation } from './evaluate.js';
+export { loadModel, wrapModel, type LoadedModel, type Selection, type IndicatorScore, type SelectOptions } from './select.js';

@@ -65,25 +65,25 @@ describe('the packed package', () => {
 
     writeFileSync(
       join(project, 'main.mjs'),
-      `import { loadSpec, listIndicators, createProvider, sessionsEnding, computeIndicators, PACKAGE_VERSION, UsageError } from 'mlx-intraday';
+      `import { loadSpec, listIndicators, createProvider, sessionsEnding, computeIndicators, PACKAGE_VERSION, UsageError, loadModel } from 'mlx-intraday';
 const spec = loadSpec(new URL('./node_modules/mlx-intraday/pipelines/quickstart.yaml', import.meta.url).pathname);
 const provider = createProvider({ provider: 'synthetic' }, { baseDir: '.', env: {} });
 const panel = await provider.fetch({ tickers: ['AAPL', 'MSFT'], sessions: sessionsEnding('2026-10-30', 1) });
 const ind = computeIndicators(panel);
 let bad = '';
 try { loadSpec('/nonexistent/spec.yaml'); } catch (e) { bad = e instanceof UsageError ? 'UsageError' : String(e); }
-console.log(JSON.stringify({ name: spec.name, steps: spec.steps.length, indicators: listIndicators().length, T: ind.T, N: ind.N, F: ind.F, finite: ind.values.some(Number.isFinite), version: PACKAGE_VERSION, bad }));
+console.log(JSON.stringify({ name: spec.name, steps: spec.steps.length, indicators: listIndicators().length, T: ind.T, N: ind.N, F: ind.F, finite: ind.values.some(Number.isFinite), version: PACKAGE_VERSION, bad, loadModel: typeof loadModel }));
 `,
     );
     const out = JSON.parse(run(process.execPath, ['main.mjs'], project).trim().split('\n').pop()!);
-    expect(out).toEqual({ name: 'quickstart', steps: 6, indicators: 111, T: 390, N: 2, F: 111, finite: true, version: pkg.version, bad: 'UsageError' });
+    expect(out).toEqual({ name: 'quickstart', steps: 6, indicators: 111, T: 390, N: 2, F: 111, finite: true, version: pkg.version, bad: 'UsageError', loadModel: 'function' });
 
     // The declared types resolve by name under NodeNext, and they are real types (a misuse fails).
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(PACKAGE_ROOT, 'node_modules', '@types')] }, include: ['*.ts'] }),
     );
-    writeFileSync(join(project, 'ok.ts'), `import { loadSpec, listIndicators, type Spec, type TrainParams } from 'mlx-intraday';\nconst s: Spec = loadSpec('x.yaml');\nconst n: number = listIndicators().length;\nconst p: Partial<TrainParams> = { epochs: 2 };\nexport { s, n, p };\n`);
+    writeFileSync(join(project, 'ok.ts'), `import { loadSpec, listIndicators, loadModel, type Spec, type TrainParams, type Selection } from 'mlx-intraday';\nconst s: Spec = loadSpec('x.yaml');\nconst sel: Promise<Selection> = loadModel('m.safetensors').selectIndicators({} as never, 'range-calm', { topK: 5 });\nconst n: number = listIndicators().length;\nconst p: Partial<TrainParams> = { epochs: 2 };\nexport { s, n, p, sel };\n`);
     const tsc = join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     run(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
     writeFileSync(join(project, 'bad.ts'), `import { listIndicators } from 'mlx-intraday';\nconst n: string = listIndicators().length;\nexport { n };\n`);
