@@ -25,6 +25,20 @@ if ! has_blas; then
   fi
 fi
 
+# Headless chromium (Debian's package; never a downloaded browser) for the report's browser test
+# (test/report). Installed only when missing and only as root; otherwise a hint, not a failure.
+# MLX_INTRADAY_NO_CHROMIUM=1 skips it.
+if [ -z "${MLX_INTRADAY_NO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing chromium (the report's browser test renders it headless)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq chromium fonts-liberation >/dev/null 2>&1
+  else
+    say "chromium is missing (the report's browser test will be skipped): sudo apt-get install -y chromium"
+  fi
+fi
+
 # Install node modules when absent or older than the lock file.
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then
