@@ -92,7 +92,7 @@ specOptions(program.command('plan <spec>').description('print the nodes, their c
   const plan = planFor(spec);
   const cache = ArtifactCache.open(g.cacheDir);
   try {
-    const nodes = resolvePlan(plan, cache, makeEnvironment(spec, { modelsDir: g.modelsDir, runId: 'plan' }));
+    const nodes = resolvePlan(plan, cache, makeEnvironment(spec, { modelsDir: g.modelsDir }));
     if (o.json) {
       console.log(JSON.stringify({ spec: spec.path, nodes }, null, 2));
       return;

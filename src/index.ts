@@ -6,10 +6,10 @@
  */
 
 // Specs and the runner.
-export { loadSpec, parseSpec, parseSetArg, STEP_KINDS, type LoadOptions, type Spec, type StepSpec, type StepKindName, type SharedParams, type Universe } from './spec/index.js';
+export { loadSpec, parseSpec, parseSetArg, type LoadOptions, type Spec, type StepSpec, type StepKindName, type SharedParams, type Universe } from './spec/index.js';
 export { runPipeline, planFor, PACKAGE_VERSION, type RunOptions, type RunOutcome } from './run.js';
 export type { RunEvent, Reporter, NodeStatus } from './dag/events.js';
-export { STEP_KIND_REGISTRY, type StepKind, type StepContext, type StepOutput } from './steps/index.js';
+export { STEP_KIND_REGISTRY, defineKind, type StepKind, type StepContext, type StepOutput, type InputRole, type KindUse } from './steps/index.js';
 
 // Market data.
 export {

@@ -3,7 +3,7 @@
  * The CLI and the library (tests, embedding programs) both call this.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openLocalStore } from './cache/store.js';
 import type { ArtifactStore, Store } from './cache/store-api.js';
@@ -50,12 +50,11 @@ export function newRunId(): string {
 }
 
 /** The environment steps see: models folder and a provider created once, on first use. */
-export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: NodeJS.ProcessEnv; runId: string; cache?: ArtifactStore }): RunEnvironment {
+export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: NodeJS.ProcessEnv; cache?: ArtifactStore }): RunEnvironment {
   let provider: Provider | undefined;
   return {
     cache: opts.cache,
     modelsDir: resolve(opts.modelsDir),
-    runId: opts.runId,
     provider: () => (provider ??= createProvider(spec.data as DataConfig, { baseDir: spec.dir, env: opts.env ?? process.env, cache: opts.cache })),
   };
 }
@@ -64,28 +63,18 @@ export function planFor(spec: Spec): Plan {
   return planSpec(spec, STEP_KIND_REGISTRY);
 }
 
-/** A checkpoint folder that cannot be written fails before any work, not after training. */
-function checkModelsDir(plan: Plan, dir: string): void {
-  if (![...plan.nodes.values()].some((n) => n.kind.name === 'train')) return;
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    throw UsageError.one(
-      `models directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'pass a writable folder with --models-dir DIR (or set MLX_INTRADAY_MODELS)',
-      { file: dir },
-    );
-  }
+/** Each kind's checks before any node runs (e.g. the train step's models folder). */
+function preflight(plan: Plan, modelsDir: string): void {
+  for (const node of plan.nodes.values()) node.kind.preflight?.({ modelsDir: resolve(modelsDir), params: node.params });
 }
 
 export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutcome> {
   const plan = planFor(spec);
-  checkModelsDir(plan, opts.modelsDir);
+  preflight(plan, opts.modelsDir);
   const store = opts.store ?? openLocalStore(opts.cacheDir);
   const { artifacts: cache, runs } = store;
   const runId = newRunId();
-  const env = makeEnvironment(spec, { modelsDir: opts.modelsDir, env: opts.env, runId, cache });
+  const env = makeEnvironment(spec, { modelsDir: opts.modelsDir, env: opts.env, cache });
   const commit = gitCommit(spec.dir);
   const dirty = commit ? gitDirty(spec.dir) : Promise.resolve(undefined);
   const t0 = performance.now();

@@ -59,6 +59,19 @@ export function scoreboardLines(m: Record<string, number>): string[] {
     out.push(`    ${'samples'.padEnd(31)}${present.map((r) => String(m[`n[${r}]`]).padStart(16)).join('')}`);
     for (const [label, pre] of rows) out.push(`    ${label.padEnd(31)}${present.map((r) => cell(m[`${pre}ic[${r}]`], 16)).join('')}`);
   }
+  if (m.ablation_k !== undefined) {
+    out.push(`    selection ablation (top-${m.ablation_k} per regime chosen on validation): IC top-${m.ablation_k} ${cell(m.ic_top_k, 0)} | all ${cell(m.ic_all_indicators, 0)} | random ${m.ablation_k} ${cell(m.ic_random_k, 0)}`);
+  }
+  const tops = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(m)) {
+    const t = /^top\[(.+)\]#(\d+) (.+)$/.exec(k);
+    if (!t) continue;
+    const list = tops.get(t[1]) ?? [];
+    list[Number(t[2]) - 1] = `${t[3]} ${v.toFixed(2)}`;
+    tops.set(t[1], list);
+  }
+  if (tops.size > 0) out.push('    top indicators by regime (mean gate on validation):');
+  for (const [regime, list] of tops) out.push(`      ${regime.padEnd(15)} ${list.filter(Boolean).join(', ')}`);
   if (m.regime_agreement !== undefined) {
     out.push(`    regimes vs the generator's hidden regime: agreement ${m.regime_agreement.toFixed(3)} (chance ${m.regime_agreement_chance.toFixed(3)}, κ ${m.regime_agreement_kappa.toFixed(2)})`);
   }

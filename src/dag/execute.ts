@@ -109,23 +109,32 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
 
   const contextFor = (node: PlanNode, key: string): StepContext => {
     const inputs: Record<string, InputArtifact | InputArtifact[]> = {};
-    for (const [name, ref] of Object.entries(node.inputs)) {
-      inputs[name] = Array.isArray(ref) ? ref.map((id) => artifacts.get(id)!) : artifacts.get(ref)!;
+    for (const [role, ref] of Object.entries(node.inputs)) {
+      inputs[role] = Array.isArray(ref) ? ref.map((id) => artifacts.get(id)!) : artifacts.get(ref)!;
     }
-    return {
-      key,
-      refresh: opts.refresh?.has(node.step.name) ?? false,
-      spec: plan.spec,
-      step: node.step,
-      params: node.params,
-      batch: node.batch,
-      inputs,
-      signal,
-      env,
-      progress: (fraction, note) => report({ type: 'node-progress', node: node.id, ref: node.ref, step: node.step.name, fraction, note }),
-      warn: (message) => report({ type: 'warn', node: node.id, message }),
-      info: (message) => report({ type: 'info', node: node.id, message }),
-    };
+    const base = keyContextOf(node, plan, env);
+    return Object.defineProperties(
+      {
+        key,
+        refresh: opts.refresh?.has(node.step.name) ?? false,
+        step: node.step,
+        params: node.params,
+        batch: node.batch,
+        inputs,
+        signal,
+        env,
+        provider: base.provider,
+        sessions: base.sessions,
+        pipeline: { name: plan.spec.name, batchSize: plan.spec.batchSize, dataEndSet: typeof (plan.spec.data as { end?: unknown }).end === 'string' },
+        progress: (fraction: number, note?: string) => report({ type: 'node-progress', node: node.id, ref: node.ref, step: node.step.name, fraction, note }),
+        warn: (message: string) => report({ type: 'warn', node: node.id, message }),
+        info: (message: string) => report({ type: 'info', node: node.id, message }),
+      },
+      {
+        seed: { get: () => base.seed, enumerable: true },
+        universe: { get: () => base.universe, enumerable: true },
+      },
+    ) as StepContext;
   };
 
   /** Runs the step and stores its output; never stores what an interrupted run produced. */

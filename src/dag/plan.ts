@@ -17,7 +17,7 @@ export interface PlanNode {
   batch?: BatchInfo;
   /** Resolved params: the step's own, then the shared params its kind reads. */
   params: Record<string, any>;
-  /** Node ids this node reads, by input step name (a list for a fan-in). */
+  /** Node ids this node reads, by input role (a list for a fan-in or a `many` role). */
   inputs: Record<string, string | string[]>;
   deps: string[];
   dependents: string[];
@@ -85,46 +85,81 @@ export function orderSteps(spec: Spec): string[] {
   return order;
 }
 
-function checkInputKinds(spec: Spec, kinds: KindRegistry): void {
+/**
+ * Which role of its kind each input of a step fills (by the input's kind, or as the spec's map
+ * form names it), with every problem at once: an input no role takes, two inputs for a role that
+ * takes one, a required role left empty. Returns role by input step name, per step.
+ */
+function assignRoles(spec: Spec, kinds: KindRegistry): Map<string, Map<string, string>> {
   const byName = new Map(spec.steps.map((s) => [s.name, s]));
   const problems: Diagnostic[] = [];
+  const out = new Map<string, Map<string, string>>();
   for (const s of spec.steps) {
     const kind = kinds[s.kind];
-    const allowed = new Set([...kind.inputs.required, ...(kind.inputs.optional ?? [])]);
-    const readKinds = s.inputs.map((i) => byName.get(i)!.kind);
+    const roles = new Map<string, string>();
+    const filled = new Map<string, string[]>();
     s.inputs.forEach((input, i) => {
       const k = byName.get(input)!.kind;
-      if (!allowed.has(k)) {
+      const where = spec.locate(['steps', s.name, 'inputs', s.roles[input] ?? i]);
+      const named = s.roles[input];
+      const fits = kind.inputs.filter((r) => r.kind === k && (named === undefined || r.role === named));
+      if (fits.length === 0) {
+        const known = named !== undefined && !kind.inputs.some((r) => r.role === named);
         problems.push({
-          message: `step \`${s.name}\` (${s.kind}) cannot read \`${input}\`, a ${k} step`,
-          location: spec.locate(['steps', s.name, 'inputs', i]),
-          hint: `a ${s.kind} step reads ${[...allowed].join(', ') || 'no inputs'}`,
+          message: known
+            ? `step \`${s.name}\` (${s.kind}) has no input role \`${named}\``
+            : `step \`${s.name}\` (${s.kind}) cannot read \`${input}\`, a ${k} step${named ? ` in role \`${named}\`` : ''}`,
+          location: where,
+          hint: `a ${s.kind} step reads ${kind.inputs.map((r) => `${r.role} (a ${r.kind} step)`).join(', ') || 'no inputs'}`,
         });
+        return;
       }
-    });
-    for (const req of kind.inputs.required) {
-      if (!readKinds.includes(req)) {
-        const candidates = spec.steps.filter((o) => o.kind === req).map((o) => o.name);
+      // Of several roles for one kind, the first not yet filled (a list fills them in order).
+      const role = fits.find((r) => r.many || !filled.has(r.role)) ?? fits[0];
+      if (!role.many && filled.has(role.role)) {
         problems.push({
-          message: `step \`${s.name}\` (${s.kind}) needs a ${req} step among its inputs`,
+          message: `step \`${s.name}\` (${s.kind}) reads two steps in role \`${role.role}\`: \`${filled.get(role.role)![0]}\` and \`${input}\``,
+          location: where,
+          hint: `keep one, or name the roles: inputs: {${kind.inputs.map((r) => `${r.role}: …`).join(', ')}}`,
+        });
+        return;
+      }
+      filled.set(role.role, [...(filled.get(role.role) ?? []), input]);
+      roles.set(input, role.role);
+    });
+    for (const r of kind.inputs) {
+      if (r.required && !filled.has(r.role)) {
+        const candidates = spec.steps.filter((o) => o.kind === r.kind).map((o) => o.name);
+        problems.push({
+          message: `step \`${s.name}\` (${s.kind}) needs a ${r.kind} step among its inputs`,
           location: spec.locate(['steps', s.name, 'kind']),
-          hint: candidates.length ? `add \`inputs: [${[...s.inputs, candidates[0]].join(', ')}]\`` : `add a step of kind ${req} and list it in \`inputs\``,
+          hint: candidates.length ? `add \`inputs: [${[...s.inputs, candidates[0]].join(', ')}]\`` : `add a step of kind ${r.kind} and list it in \`inputs\``,
         });
       }
     }
+    out.set(s.name, roles);
   }
   if (problems.length) throw new UsageError(problems);
+  return out;
 }
 
-export function resolveParams(spec: Spec, step: StepSpec, kind: StepKind): Record<string, any> {
+/** A step's params: its own, then the shared ones its kind reads, then its kind's defaults. */
+export function resolveParams(spec: Spec, step: StepSpec, kind: StepKind<any>): Record<string, any> {
   const params: Record<string, any> = { ...step.params };
   for (const k of kind.sharedParams) if (params[k] === undefined) params[k] = spec.params[k];
+  for (const [name, schema] of Object.entries(kind.paramsSchema)) {
+    if (params[name] === undefined && schema.default !== undefined) params[name] = structuredClone(schema.default);
+  }
   return params;
 }
 
 export function planSpec(spec: Spec, kinds: KindRegistry): Plan {
   const stepOrder = orderSteps(spec);
-  checkInputKinds(spec, kinds);
+  const unknown = spec.steps.filter((st) => !kinds[st.kind]);
+  if (unknown.length) {
+    throw new UsageError(unknown.map((st) => ({ message: `step \`${st.name}\` has kind \`${st.kind}\`, which this runner does not know`, location: spec.locate(['steps', st.name, 'kind']), hint: `known kinds: ${Object.keys(kinds).join(', ')}` })));
+  }
+  const rolesOf = assignRoles(spec, kinds);
   const batches = makeBatches(spec.universe.tickers, spec.batchSize);
   const byName = new Map(spec.steps.map((s) => [s.name, s]));
   const nodes = new Map<string, PlanNode>();
@@ -135,7 +170,9 @@ export function planSpec(spec: Spec, kinds: KindRegistry): Plan {
     const step = byName.get(name)!;
     const kind = kinds[step.kind];
     const params = resolveParams(spec, step, kind);
-    const instances: (BatchInfo | undefined)[] = kind.perBatch ? batches : [undefined];
+    const instances: (BatchInfo | undefined)[] = kind.cardinality === 'per-batch' ? batches : [undefined];
+    const roles = rolesOf.get(name)!;
+    const many = new Set(kind.inputs.filter((r) => r.many).map((r) => r.role));
     const ids: string[] = [];
     for (const batch of instances) {
       const ref: NodeRef = batch ? { step: name, batch: { index: batch.index, count: batch.count } } : { step: name };
@@ -144,11 +181,13 @@ export function planSpec(spec: Spec, kinds: KindRegistry): Plan {
       const deps: string[] = [];
       for (const input of step.inputs) {
         const upstream = idsOf.get(input)!;
-        const upKind = kinds[byName.get(input)!.kind];
-        if (upKind.perBatch && batch) inputs[input] = upstream[batch.index];
-        else if (upKind.perBatch) inputs[input] = upstream;
-        else inputs[input] = upstream[0];
-        deps.push(...(Array.isArray(inputs[input]) ? (inputs[input] as string[]) : [inputs[input] as string]));
+        const upPerBatch = kinds[byName.get(input)!.kind].cardinality === 'per-batch';
+        // Per batch reads per batch pairwise; whole-universe reads every batch (fan-in).
+        const ids = upPerBatch && batch ? [upstream[batch.index]] : upPerBatch ? upstream : [upstream[0]];
+        const role = roles.get(input)!;
+        if (many.has(role)) inputs[role] = [...((inputs[role] as string[] | undefined) ?? []), ...ids];
+        else inputs[role] = upPerBatch && !batch ? ids : ids[0];
+        deps.push(...ids);
       }
       nodes.set(id, { id, ref, step, kind, batch, params, inputs, deps, dependents: [], depth });
       ids.push(id);

@@ -112,7 +112,7 @@ const pct = (a: number, b: number) => (b > 0 ? Math.round((10000 * a) / b) / 100
 export function panelCoverage(panel: Panel, grid: SampleGrid, anomalyReturn = 0.1): TickerCoverage[] {
   const { N, T } = panel;
   const samples = samplePointsPerTicker(panel, grid);
-  const formulaSamples = formulaEstimate(panel.sessions.length, grid.interval, grid.warmup, 1);
+  const formulaSamples = formulaEstimate(panel.sessions.length, grid.sample_interval, grid.warmup, 1);
   const out: TickerCoverage[] = [];
   for (let n = 0; n < N; n++) {
     const days: DayCoverage[] = [];
@@ -464,7 +464,7 @@ export function insufficientMessage(estimated: number, required: number, s: NonN
  */
 export async function runPrecheck(source: BatchSource, opts: PrecheckOptions): Promise<PrecheckReport> {
   const t0 = Date.now();
-  const grid: SampleGrid = { warmup: opts.warmup, interval: opts.sampleInterval, horizon: opts.horizon };
+  const grid: SampleGrid = { warmup: opts.warmup, sample_interval: opts.sampleInterval, horizon: opts.horizon };
   checkGrid(grid);
   if (opts.sessions.length === 0) throw new DataError('precheck: no sessions in the requested range', 'widen the date range');
   if (opts.tickers.length === 0) throw new DataError('precheck: the ticker list is empty', 'list at least one ticker in the universe');
@@ -506,7 +506,7 @@ export async function runPrecheck(source: BatchSource, opts: PrecheckOptions): P
   if (coverage.absentDays.length && coverage.absentDays.length <= coverage.thresholds.maxAbsentDays) {
     warn(`no ticker has bars on ${countedDates(coverage.absentDays, dates)} (allowed by max_absent_days ${coverage.thresholds.maxAbsentDays})`);
   }
-  const formula = formulaEstimate(days, grid.interval, grid.warmup, opts.tickers.length);
+  const formula = formulaEstimate(days, grid.sample_interval, grid.warmup, opts.tickers.length);
   const real = all.reduce((a, t) => a + t.samples, 0);
   const expected = all.reduce((a, t) => a + t.expected, 0);
   const bars = all.reduce((a, t) => a + t.bars, 0);
@@ -515,7 +515,7 @@ export async function runPrecheck(source: BatchSource, opts: PrecheckOptions): P
     ok: true,
     params: {
       days,
-      sampleInterval: grid.interval,
+      sampleInterval: grid.sample_interval,
       warmup: grid.warmup,
       horizon: grid.horizon,
       minSamples: opts.minSamples,
@@ -548,7 +548,7 @@ export async function runPrecheck(source: BatchSource, opts: PrecheckOptions): P
   if (real < opts.minSamples) {
     const s = suggestFixes({
       days,
-      interval: grid.interval,
+      interval: grid.sample_interval,
       warmup: grid.warmup,
       tickers: opts.tickers.length,
       minSamples: opts.minSamples,

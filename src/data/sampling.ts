@@ -5,10 +5,10 @@
 import type { Panel } from './panel.js';
 import { DataError } from './provider.js';
 
-/** Where samples are taken: every `interval` rows from row `warmup`, label `horizon` rows ahead. */
+/** Where samples are taken: every `sample_interval` rows from row `warmup`, label `horizon` rows ahead. */
 export interface SampleGrid {
   warmup: number;
-  interval: number;
+  sample_interval: number;
   horizon: number;
 }
 
@@ -17,19 +17,19 @@ export type PanelRows = Pick<Panel, 'T' | 'sessionOfRow'>;
 
 /** A grid the sampler can take: whole, non-negative steps. DataError naming the bad one. */
 export function checkGrid(g: SampleGrid): void {
-  if (!Number.isInteger(g.interval) || g.interval < 1) throw new DataError(`sample interval must be an integer ≥ 1, got ${g.interval}`);
+  if (!Number.isInteger(g.sample_interval) || g.sample_interval < 1) throw new DataError(`sample interval must be an integer ≥ 1, got ${g.sample_interval}`);
   if (!Number.isInteger(g.warmup) || g.warmup < 0) throw new DataError(`warmup must be an integer ≥ 0, got ${g.warmup}`);
   if (!Number.isInteger(g.horizon) || g.horizon < 0) throw new DataError(`horizon must be an integer ≥ 0, got ${g.horizon}`);
 }
 
 /**
  * Candidate sample rows of a panel, the same for every ticker: rows r ≥ warmup with
- * (r − warmup) % interval == 0 whose label row r + horizon lies in the same session.
+ * (r − warmup) % sample_interval == 0 whose label row r + horizon lies in the same session.
  */
 export function sampleRows(rows: PanelRows, grid: SampleGrid): Int32Array {
   checkGrid(grid);
   const out: number[] = [];
-  for (let r = grid.warmup; r + grid.horizon < rows.T; r += grid.interval) {
+  for (let r = grid.warmup; r + grid.horizon < rows.T; r += grid.sample_interval) {
     if (rows.sessionOfRow[r + grid.horizon] === rows.sessionOfRow[r]) out.push(r);
   }
   return Int32Array.from(out);

@@ -6,6 +6,7 @@
 import { baseRate, predictionMetrics, type PredictionMetrics } from './metrics.js';
 import { regimeAgreement, type Agreement } from './regime.js';
 import { fitRidge, ridgePredict } from './ridge.js';
+import type { Ablation, RegimeTop } from './ablation.js';
 import type { SampleSet, Scaler } from './types.js';
 
 export interface Evaluation {
@@ -20,6 +21,10 @@ export interface Evaluation {
   oracle?: PredictionMetrics;
   /** Synthetic data only: our regimes vs the generator's, over all samples. */
   regimeAgreement?: Omit<Agreement, 'confusion'>;
+  /** Indicator transformer: the top indicators of each regime by mean gate on the validation split. */
+  usefulness?: RegimeTop[];
+  /** Indicator transformer: test IC with the top-K per regime vs all vs K random (ablation.ts). */
+  ablation?: Ablation;
 }
 
 function pick<T extends Uint8Array | Float32Array>(src: T | undefined, rows: Int32Array): T | undefined {
@@ -86,6 +91,14 @@ export function evaluationMetrics(ev: Evaluation): Record<string, number> {
   add('ridge_', ev.ridge);
   m.ridge_alpha = ev.ridge.alpha;
   if (ev.oracle) add('oracle_', ev.oracle);
+  if (ev.ablation) {
+    m.ablation_k = ev.ablation.k;
+    m.ic_top_k = ev.ablation.topK;
+    m.ic_all_indicators = ev.ablation.all;
+    m.ic_random_k = ev.ablation.randomK;
+  }
+  // The run record keeps each regime's top 5 as `top[<regime>]#<rank> <name>` → mean gate.
+  for (const r of ev.usefulness ?? []) r.indicators.slice(0, 5).forEach((x, i) => (m[`top[${r.regime}]#${i + 1} ${x.name}`] = x.score));
   if (ev.regimeAgreement) {
     m.regime_agreement = ev.regimeAgreement.accuracy;
     m.regime_agreement_chance = ev.regimeAgreement.chance;

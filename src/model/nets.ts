@@ -168,7 +168,7 @@ function mlpForward(p: Params, config: ModelConfig, x: mx.array): ForwardOut {
  * in that context. Gates act after the layer norms and no layer norm follows them (one would
  * undo a shrink of every gate for free, making the L1 penalty on the gates meaningless).
  */
-function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAttention: boolean): ForwardOut {
+function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAttention: boolean, gateMask?: mx.array): ForwardOut {
   const { dModel: d, heads: H, layers: L } = config.transformer!;
   const B = x.shape[0];
   const Fi = indicatorCount(config);
@@ -177,6 +177,7 @@ function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAtt
   const xi = C > 0 ? x.index(mx.Slice(), mx.Slice(0, Fi)) : x;
   const ctxTok = C > 0 ? linear(p, 'ctx.1', gelu(linear(p, 'ctx.0', x.index(mx.Slice(), mx.Slice(Fi, Fi + C))))) : mx.broadcastTo(mx.reshape(p['ctx.const'], [1, d]), [B, d]);
   const gates = mx.sigmoid(linear(p, 'gate', ctxTok)); // [B, Fi]
+  const used = gateMask ? mx.multiply(gates, gateMask) : gates;
   // [B, Fi, 1] * [Fi, d] + [Fi, d] -> [B, Fi, d]
   let h = mx.add(mx.multiply(mx.expandDims(xi, 2), p['tok.value']), p['tok.embed']);
   let clsAttention: mx.array | undefined;
@@ -191,7 +192,7 @@ function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAtt
     const q = heads(linear(p, `${pre}.attn.q`, qIn), Tq);
     const k = mx.transpose(heads(linear(p, `${pre}.attn.k`, a), Fi), [0, 1, 3, 2]); // [B,H,dh,Fi]
     let vIn = linear(p, `${pre}.attn.v`, a); // [B, Fi, d]
-    if (last) vIn = mx.multiply(vIn, mx.expandDims(gates, 2));
+    if (last) vIn = mx.multiply(vIn, mx.expandDims(used, 2));
     const v = heads(vIn, Fi);
     const attn = mx.softmax(mx.matmul(mx.multiply(q, scale), k), -1); // [B,H,Tq,Fi]
     if (last && wantAttention) clsAttention = mx.reshape(attn, [B, H, Fi]);
@@ -206,9 +207,10 @@ function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAtt
   return { pred: mx.reshape(out, [-1]), gates, clsAttention };
 }
 
-export function forward(p: Params, config: ModelConfig, x: mx.array, wantAttention = false): ForwardOut {
+/** `gateMask` [B, F_indicators] (transformer): multiplies the gates, e.g. 0 to switch indicators off. */
+export function forward(p: Params, config: ModelConfig, x: mx.array, wantAttention = false, gateMask?: mx.array): ForwardOut {
   if (config.kind === 'mlp') return mlpForward(p, config, x);
-  return transformerForward(p, config, x, wantAttention);
+  return transformerForward(p, config, x, wantAttention, gateMask);
 }
 
 /** Checks that a weight record has exactly the names and shapes this config needs. */

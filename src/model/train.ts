@@ -14,6 +14,7 @@ import { abortError, checkAbort } from './abort.js';
 import { directionalAccuracy, pearson } from './metrics.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { canonicalize } from './order.js';
+import { usefulnessAndAblation } from './ablation.js';
 import { withContext } from './inputs.js';
 import { targetScaleFor, targetUnits } from './target.js';
 
@@ -276,6 +277,26 @@ export async function trainModel(input: SampleSet, params: TrainParams, opts: Tr
     testCorr = pearson(predRet, yRet);
     dirAcc = directionalAccuracy(predRet, yRet);
     evaluation = evaluate({ set, scaler, rows: split, scaled: { Xtr, ytr, Xva, yva, Xte }, modelPred: predRet, testUnits: Float32Array.from(split.test, unitOf) });
+    if (config.kind === 'indicator-transformer') {
+      const pickRegime = (rows: Int32Array) => (set.regime ? Uint8Array.from(rows, (r) => set.regime![r]) : undefined);
+      const { byRegime, ablation } = await usefulnessAndAblation({
+        params: best,
+        config,
+        Xva: data.Xva,
+        nVa,
+        regimeVa: pickRegime(split.val),
+        Xte: data.Xte,
+        nTe,
+        regimeTe: pickRegime(split.test),
+        yTe: yRet,
+        toReturn: (z, i) => (z * scaler.yStd + scaler.yMean) * unitOf(split.test[i]),
+        seed: params.seed,
+        k: params.ablationK,
+        signal,
+      });
+      evaluation.usefulness = byRegime;
+      evaluation.ablation = ablation;
+    }
   }
   const weights = fromMxMany(best);
   await collect();

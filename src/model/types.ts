@@ -49,6 +49,8 @@ export interface TrainParams {
   gatePenalty?: number;
   /** Feed the market context and regime (when the samples have them). Default true. */
   useContext?: boolean;
+  /** K of the selection ablation (top-K per regime vs all vs K random). Default 10. */
+  ablationK?: number;
   /** 'return' (default): learn y. 'vol-scaled': learn y / (σ̂·√h) when context is fed (target.ts). */
   target?: 'vol-scaled' | 'return';
   /** Run `collect()` at least every this many steps (and after any step slower than 150 ms). Default 4. */

@@ -1,3 +1,3 @@
 export { loadSpec, parseSpec, type LoadOptions } from './load.js';
 export { parseSetArg, seedFlagOverrides, type Override, type SeedFlags } from './overrides.js';
-export { STEP_KINDS, type Spec, type StepSpec, type StepKindName, type SharedParams, type Universe } from './types.js';
+export { type Spec, type StepSpec, type StepKindName, type SharedParams, type Universe } from './types.js';

@@ -17,6 +17,7 @@ import { DataError } from '../data/provider.js';
 import { MAX_TICKERS, showSymbol, SYMBOL_HINT, symbolProblem } from '../data/symbols.js';
 import { FORBIDDEN_KEYS } from './overrides.js';
 import type { SharedParams, Spec, StepKindName, StepSpec } from './types.js';
+import { pipelineSchema, type KindSchemaSource } from './schema.js';
 
 /** Specs are short; a bigger file is a mistake (or an attack), not a pipeline. */
 export const MAX_SPEC_BYTES = 1 << 20;
@@ -31,6 +32,11 @@ export interface LoadOptions {
   flags?: SeedFlags;
   /** Directory that relative --tickers-file paths are read from (default: process.cwd()). */
   cwd?: string;
+  /**
+   * Validate against the schema generated from these kinds instead of the checked-in one
+   * (a program or test that adds kinds of its own).
+   */
+  kinds?: readonly KindSchemaSource[];
 }
 
 function displayPath(path: string): string {
@@ -175,7 +181,7 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
   // Before ajv or anything else reads the document (a `__proto__` key crashed ajv).
   for (const p of unsafeValues(obj)) diagnostics.push({ message: p.message, hint: p.hint, location: locate(p.path, p.atKey) });
   if (diagnostics.length) throw new UsageError(diagnostics);
-  for (const pr of validateSpecDocument(obj)) {
+  for (const pr of validateSpecDocument(obj, opts.kinds ? generatedSchema(opts.kinds) : undefined)) {
     diagnostics.push({ message: pr.message, hint: pr.hint, location: locate(pr.path, pr.atKey) });
   }
   // Keep going after schema problems so that input and universe problems are reported too.
@@ -183,7 +189,7 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
   const steps: StepSpec[] = stepEntries.map(([name, s]) => ({
     name,
     kind: s?.kind as StepKindName,
-    inputs: Array.isArray(s?.inputs) ? (s.inputs as unknown[]).map(String) : [],
+    ...inputsOf(s?.inputs),
     params: (s?.params ?? {}) as Record<string, unknown>,
   }));
 
@@ -191,14 +197,15 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
   const names = steps.map((s) => s.name);
   for (const s of steps) {
     s.inputs.forEach((input, i) => {
+      const at = locate(['steps', s.name, 'inputs', s.roles[input] ?? i]);
       if (!names.includes(input)) {
         diagnostics.push({
           message: `step \`${s.name}\` reads input \`${input}\`, which is not a step of this spec`,
           hint: didYouMean(input, names.filter((n) => n !== s.name)),
-          location: locate(['steps', s.name, 'inputs', i]),
+          location: at,
         });
       } else if (input === s.name) {
-        diagnostics.push({ message: `step \`${s.name}\` lists itself as an input`, hint: 'remove it from its own inputs', location: locate(['steps', s.name, 'inputs', i]) });
+        diagnostics.push({ message: `step \`${s.name}\` lists itself as an input`, hint: 'remove it from its own inputs', location: at });
       }
     });
   }
@@ -335,4 +342,21 @@ function semanticProblems(obj: Record<string, unknown>, locate: (path: (string |
     if (w !== undefined) checkWarmup(w, st?.params?.days ?? params.days, ['steps', name, 'params', 'warmup']);
   }
   return out;
+}
+
+/** A step's inputs as a list of step names, with the roles the map form (`{model: train_a}`) gives. */
+function inputsOf(raw: unknown): { inputs: string[]; roles: Record<string, string> } {
+  if (Array.isArray(raw)) return { inputs: raw.map(String), roles: {} };
+  if (raw && typeof raw === 'object') {
+    const entries = Object.entries(raw as Record<string, unknown>);
+    return { inputs: entries.map(([, step]) => String(step)), roles: Object.fromEntries(entries.map(([role, step]) => [String(step), role])) };
+  }
+  return { inputs: [], roles: {} };
+}
+
+const generated = new WeakMap<readonly KindSchemaSource[], Record<string, unknown>>();
+function generatedSchema(kinds: readonly KindSchemaSource[]): Record<string, unknown> {
+  let s = generated.get(kinds);
+  if (!s) generated.set(kinds, (s = pipelineSchema(kinds)));
+  return s;
 }

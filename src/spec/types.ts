@@ -1,7 +1,7 @@
 import type { SourceLocation } from '../util/errors.js';
 
-export const STEP_KINDS = ['precheck', 'fetch', 'indicators', 'sample', 'train', 'backtest'] as const;
-export type StepKindName = (typeof STEP_KINDS)[number];
+/** A step kind's name; the kinds themselves live in src/steps/ (one file each). */
+export type StepKindName = string;
 
 /** Knobs shared by several steps (the seed script's flags map onto these). */
 export interface SharedParams {
@@ -16,7 +16,10 @@ export interface SharedParams {
 export interface StepSpec {
   name: string;
   kind: StepKindName;
+  /** Names of the steps it reads, in spec order. */
   inputs: string[];
+  /** Roles given in the spec's map form (`inputs: {model: train_a}`), by input step name. */
+  roles: Record<string, string>;
   /** The step's own params as written (defaults of its kind applied; shared params not merged). */
   params: Record<string, unknown>;
 }

@@ -18,22 +18,29 @@ export interface SchemaProblem {
   hint?: string;
 }
 
-let compiled: ValidateFunction | undefined;
+let checkedIn: Record<string, unknown> | undefined;
+const compiled = new WeakMap<object, ValidateFunction>();
+/** The schema being reported on (its shared params name the "belongs under params" hint). */
 let rootSchema: Record<string, unknown> | undefined;
 
 function readSchema(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(SCHEMAS_DIR, name), 'utf8'));
 }
 
-function validator(): ValidateFunction {
-  if (compiled) return compiled;
+/** The checked-in pipeline schema (generated from the shipped kinds; a test keeps it fresh). */
+export function checkedInSchema(): Record<string, unknown> {
+  return (checkedIn ??= readSchema('pipeline.schema.json'));
+}
+
+function validator(schema: Record<string, unknown>): ValidateFunction {
+  const known = compiled.get(schema);
+  if (known) return known;
   const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false });
   const dataPath = join(SCHEMAS_DIR, 'data.schema.json');
   const data = existsSync(dataPath) ? readSchema('data.schema.json') : { type: 'object' };
   ajv.addSchema({ ...data, $id: 'data.schema.json' });
-  rootSchema = readSchema('pipeline.schema.json');
-  const fn = ajv.compile(rootSchema);
-  compiled = fn;
+  const fn = ajv.compile(schema);
+  compiled.set(schema, fn);
   return fn;
 }
 
@@ -111,8 +118,10 @@ function toProblem(e: ErrorObject): SchemaProblem | undefined {
 }
 
 /** Validates `doc` in place (defaults are written into it) and returns every problem found. */
-export function validateSpecDocument(doc: unknown): SchemaProblem[] {
-  const validate = validator();
+/** Validates (and fills defaults into) a spec document; `schema` defaults to the checked-in one. */
+export function validateSpecDocument(doc: unknown, schema: Record<string, unknown> = checkedInSchema()): SchemaProblem[] {
+  rootSchema = schema;
+  const validate = validator(schema);
   if (validate(doc)) return [];
   const problems: SchemaProblem[] = [];
   const seen = new Set<string>();

@@ -6,7 +6,7 @@ import { runBacktest } from '../backtest/index.js';
 import { predict } from '../model/index.js';
 import { modelInputs } from '../model/inputs.js';
 import { tensor } from '../tensor/tensor.js';
-import { inputOfKind, inputsOfKind, type StepKind } from './kind.js';
+import { defineKind, inputIn, inputsIn } from './kind.js';
 import { gatherSamples } from './samples-input.js';
 
 function pick<T extends Float32Array | Float64Array | Int32Array>(src: T, idx: Int32Array, width = 1): T {
@@ -36,17 +36,56 @@ export function testRows(time: Float64Array, testStart: number, holdMinutes: num
   return Int32Array.from(rows);
 }
 
-export const backtestKind: StepKind = {
+export interface BacktestParams {
+  threshold: number;
+  cost_bps: number;
+  baseline_rule: 'avwap-trend' | 'avwap-reversion';
+  overlapping: boolean;
+}
+
+export const backtestKind = defineKind<BacktestParams>({
   name: 'backtest',
+  description: 'The trained model against the traditional AVWAP rule and buy-and-hold, on the test split only.',
   // 4: the model reads context columns too.
   version: 4,
-  perBatch: false,
+  cardinality: 'whole-universe',
   contentIdMode: 'key',
   sharedParams: [],
-  inputs: { required: ['train', 'sample'] },
+  paramsSchema: {
+  "threshold": {
+    "type": "number",
+    "minimum": 0,
+    "default": 0,
+    "description": "Trade only when |predicted return| exceeds this."
+  },
+  "cost_bps": {
+    "type": "number",
+    "minimum": 0,
+    "maximum": 1000,
+    "default": 1,
+    "description": "Cost per side in basis points."
+  },
+  "baseline_rule": {
+    "enum": [
+      "avwap-trend",
+      "avwap-reversion"
+    ],
+    "default": "avwap-trend",
+    "description": "The traditional rule the model is compared with."
+  },
+  "overlapping": {
+    "type": "boolean",
+    "default": false,
+    "description": "Trade at every sample time even when holding periods (the label horizon) overlap. Off by default: overlapping periods count the same minutes several times and inflate the Sharpe ratio."
+  }
+  },
+  inputs: [
+    { role: 'model', kind: 'train', required: true },
+    { role: 'samples', kind: 'sample', required: true },
+  ],
   async run(ctx) {
-    const model = inputOfKind(ctx.inputs, 'train');
-    const set = await gatherSamples(inputsOfKind(ctx.inputs, 'sample'));
+    const model = inputIn(ctx.inputs, 'model');
+    const set = await gatherSamples(inputsIn(ctx.inputs, 'samples'));
     // JSON turns an open-ended split (+Infinity) into null: both mean "no test samples".
     const testStart = model.meta.split?.valEnd;
     if (typeof testStart !== 'number' || !Number.isFinite(testStart)) throw new Error('the model was trained without a test split, so there is nothing out of sample to backtest; set train.test_fraction > 0');
@@ -88,4 +127,4 @@ export const backtestKind: StepKind = {
       },
     };
   },
-};
+});

@@ -1,20 +1,30 @@
 /** indicators: the [T, N, F] indicator cube of one batch. */
 import { computeIndicatorsParallel, INDICATORS_VERSION } from '../indicators/index.js';
 import { tensor } from '../tensor/tensor.js';
-import { inputOfKind, type StepKind } from './kind.js';
+import { defineKind, inputIn } from './kind.js';
 import { panelFromTensors } from './panel-artifact.js';
 
-export const indicatorsKind: StepKind = {
+export const indicatorsKind = defineKind<{ names?: string[] }>({
   name: 'indicators',
+  description: 'The 111 indicators (or a chosen subset) of one batch, vectorized over tickers.',
   version: 1,
-  perBatch: true,
+  cardinality: 'per-batch',
   contentIdMode: 'key',
   sharedParams: [],
-  inputs: { required: ['fetch'] },
+  paramsSchema: {
+    names: {
+      type: 'array',
+      items: { $ref: '#/definitions/indicatorName' },
+      minItems: 1,
+      uniqueItems: true,
+      description: 'Indicators to compute (default: all 111, in the documented order).',
+    },
+  },
+  inputs: [{ role: 'bars', kind: 'fetch', required: true }],
   // The formulas' version is part of the key: changing any formula invalidates old cubes.
-  keyData: () => ({ indicatorsVersion: INDICATORS_VERSION }),
+  libraryVersions: { indicators: INDICATORS_VERSION },
   async run(ctx) {
-    const bars = inputOfKind(ctx.inputs, 'fetch');
+    const bars = inputIn(ctx.inputs, 'bars');
     const panel = panelFromTensors(await bars.tensors(), bars.meta as any);
     // tickers split over worker threads (bit-identical to computeIndicators; small batches stay synchronous)
     const out = await computeIndicatorsParallel(panel, { names: ctx.params.names, countNaN: true });
@@ -25,4 +35,4 @@ export const indicatorsKind: StepKind = {
       metrics: { indicators: out.F, nan_pct: (100 * nan) / Math.max(1, out.values.length) },
     };
   },
-};
+});

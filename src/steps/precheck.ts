@@ -6,37 +6,47 @@
  * tickers and days.
  */
 import { assertPrecheck, runPrecheck, type PrecheckReport } from '../data/precheck.js';
-import { endDateOf, type DataConfig } from '../data/config.js';
 import type { Provider } from '../data/provider.js';
-import type { Spec } from '../spec/types.js';
-import type { StepContext, StepKind } from './kind.js';
-import { dataSessions } from './range.js';
+import { defineKind, type StepContext } from './kind.js';
 import { fetchBatch } from './remote-batches.js';
 
 /** Where the last session comes from, in words, for the report's end-date line. */
-export function endSource(spec: Spec, provider: Provider): string {
-  return endDateOf((spec.data ?? {}) as DataConfig) ? 'data.end' : provider.capabilities.defaultEnd;
+export function endSource(dataEndSet: boolean, provider: Provider): string {
+  return dataEndSet ? 'data.end' : provider.capabilities.defaultEnd;
 }
 
+export interface PrecheckParams {
+  days: number;
+  sample_interval: number;
+  warmup: number;
+  horizon: number;
+  min_samples: number;
+  max_missing_share: number;
+  min_days_share: number;
+  max_absent_days: number;
+}
+
+/** The report the precheck step (and `mlx-intraday precheck`) makes. */
 export async function precheckReport(
-  ctx: Pick<StepContext, 'spec' | 'params' | 'env' | 'signal' | 'warn'> & { progress?: StepContext['progress']; stepName?: string },
+  ctx: Pick<StepContext<PrecheckParams>, 'params' | 'env' | 'signal' | 'warn' | 'provider' | 'sessions' | 'universe' | 'pipeline'> & { progress?: StepContext['progress'] },
+  stepName = 'precheck',
 ): Promise<PrecheckReport> {
   const p = ctx.params;
-  const provider = ctx.env.provider();
+  const provider = ctx.provider();
+  const sessions = ctx.sessions(p.days);
   // Batches as the fetch step will ask for them, so remote downloads are shared (remote-batches.ts).
-  const source = (tickers: string[], signal?: AbortSignal) =>
-    fetchBatch(provider, ctx.env.cache, { tickers, sessions: dataSessions(ctx.spec, p.days, provider), signal, onWarning: ctx.warn });
+  const source = (tickers: string[], signal?: AbortSignal) => fetchBatch(provider, ctx.env.cache, { tickers, sessions, signal, onWarning: ctx.warn });
   return runPrecheck(source, {
-    tickers: ctx.spec.universe.tickers,
-    sessions: dataSessions(ctx.spec, p.days, provider),
+    tickers: ctx.universe.tickers,
+    sessions,
     days: p.days,
     sampleInterval: p.sample_interval,
     warmup: p.warmup,
     horizon: p.horizon,
     minSamples: p.min_samples,
     thresholds: { maxMissingShare: p.max_missing_share, minDaysShare: p.min_days_share, maxAbsentDays: p.max_absent_days },
-    context: { endSource: endSource(ctx.spec, provider), universeSource: ctx.spec.universe.source, setPrefix: ctx.stepName ?? 'precheck' },
-    batchSize: ctx.spec.batchSize,
+    context: { endSource: endSource(ctx.pipeline.dataEndSet, provider), universeSource: ctx.universe.source, setPrefix: stepName },
+    batchSize: ctx.pipeline.batchSize,
     // A folder holds only its own tickers: suggesting the 655-symbol list would fail as unknown tickers.
     moreTickers: provider.capabilities.fixedUniverse ? { file: '', count: 0 } : undefined,
     signal: ctx.signal,
@@ -45,22 +55,44 @@ export async function precheckReport(
   });
 }
 
-export const precheckKind: StepKind = {
+export const precheckKind = defineKind<PrecheckParams>({
   name: 'precheck',
+  description: 'Coverage per ticker and day and the sample estimate, before any heavy step; fails fast with what to change.',
   // 2: coverage thresholds (a run that passed before may fail now).
   version: 2,
-  perBatch: false,
+  cardinality: 'whole-universe',
   contentIdMode: 'gate',
   sharedParams: ['days', 'sample_interval', 'warmup', 'horizon', 'min_samples'],
-  inputs: { required: [] },
-  keyData: ({ spec, params, env }) => ({
-    provider: env.provider().identity(),
-    tickers: spec.universe.tickers,
-    sessions: dataSessions(spec, params.days, env.provider()).map((s) => s.date),
-  }),
-  alwaysRun: ({ env }) => env.provider().capabilities.changesBetweenRuns,
+  paramsSchema: {
+    max_missing_share: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: 0.2,
+      description:
+        'Precheck fails for a ticker with more than this share of its minutes without a bar (counted over the days the data hold). Drop the ticker, or raise this to accept thin names.',
+    },
+    min_days_share: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: 0.9,
+      description:
+        'Precheck fails for a ticker with bars on fewer than this share of the days the data hold (e.g. a file that ends days before the others: those days are padded with its last close).',
+    },
+    max_absent_days: {
+      type: 'integer',
+      minimum: 0,
+      default: 0,
+      description: 'Precheck fails when more requested sessions than this have no bar for any ticker (e.g. --days beyond what the files hold, or data.end after the data end).',
+    },
+  },
+  inputs: [],
+  uses: ['provider', 'sessions', 'universe'],
+  alwaysRun: (ctx) => ctx.provider().capabilities.changesBetweenRuns,
   async run(ctx) {
-    const report = await precheckReport({ ...ctx, stepName: ctx.step.name });
+    // Passed whole, not spread: a context's undeclared uses throw when read.
+    const report = await precheckReport(ctx, ctx.step.name);
     assertPrecheck(report);
     const padded = report.coverage.padding.length ? `, ${report.coverage.padding.length} ticker(s) padded` : '';
     ctx.info(
@@ -73,4 +105,4 @@ export const precheckKind: StepKind = {
       metrics: { samples_estimated: report.estimate.real, formula_estimate: report.estimate.formula, missing_pct: report.totals.missingPct },
     };
   },
-};
+});

@@ -6,14 +6,15 @@
  * 10 market-context values at t (bars ≤ t), and on synthetic data the generator's hidden regime
  * and the oracle's expected return (src/model/oracle.ts).
  */
-import { samplePoints } from '../data/precheck.js';
+import { samplePoints } from '../data/sampling.js';
 import type { Panel } from '../data/panel.js';
-import { DEFAULTS, providerNameOf, type DataConfig } from '../data/config.js';
 import { CONTEXT_NAMES, CONTEXT_SIZE, CONTEXT_VERSION, computeContext } from '../model/context.js';
 import { HIDDEN_REGIME_NAMES, REGIME_DEFINITION, REGIME_NAMES, REGIME_VERSION, computeRegimes } from '../model/regime.js';
 import { hiddenRegimeIndex, oracleAvailable, syntheticOracle } from '../model/oracle.js';
 import { tensor } from '../tensor/tensor.js';
-import { inputOfKind, type StepKind } from './kind.js';
+import { defineKind, inputIn } from './kind.js';
+import type { Provider } from '../data/provider.js';
+import { SyntheticProvider } from '../data/providers/synthetic.js';
 import { panelFromTensors } from './panel-artifact.js';
 
 export interface SampleArrays {
@@ -63,37 +64,48 @@ export function sampleRegimeContext(panel: Panel, points: { rows: Int32Array; co
 }
 
 /** Synthetic data only: the seed whose hidden regimes and drift rules the oracle may use. */
-export function syntheticSeed(data: Record<string, unknown>): number | null {
-  const config = data as DataConfig;
-  return providerNameOf(config) === 'synthetic' && oracleAvailable() ? (config.seed ?? DEFAULTS.seed) : null;
+export function syntheticSeed(provider: Provider): number | null {
+  return provider instanceof SyntheticProvider && oracleAvailable() ? provider.seed : null;
+}
+
+export interface SampleParams {
+  sample_interval: number;
+  warmup: number;
+  horizon: number;
 }
 
 /** Unknown hidden regime (real data). */
 export const NO_HIDDEN_REGIME = 255;
 
-export const sampleKind: StepKind = {
+export const sampleKind = defineKind<SampleParams>({
   name: 'sample',
+  description: 'Every sample_interval minutes after warmup: one row of indicator values per observed ticker, its forward-return label, regime and market context.',
   // 2: regime, context, hidden_regime and oracle per sample.
   version: 2,
-  perBatch: true,
+  cardinality: 'per-batch',
   contentIdMode: 'key',
   sharedParams: ['sample_interval', 'warmup', 'horizon'],
-  inputs: { required: ['indicators', 'fetch'] },
-  // The hidden regime and the oracle depend on the generator's seed, not only on the bars.
-  keyData: ({ spec }) => ({ synthetic: syntheticSeed(spec.data), regime: REGIME_VERSION, context: CONTEXT_VERSION }),
+  paramsSchema: {},
+  inputs: [
+    { role: 'indicators', kind: 'indicators', required: true },
+    { role: 'bars', kind: 'fetch', required: true },
+  ],
+  // The hidden regime and the oracle depend on the generator (its identity is keyed), not only on the bars.
+  uses: ['provider'],
+  libraryVersions: { regime: REGIME_VERSION, context: CONTEXT_VERSION },
   async run(ctx) {
-    const bars = inputOfKind(ctx.inputs, 'fetch');
-    const ind = inputOfKind(ctx.inputs, 'indicators');
+    const bars = inputIn(ctx.inputs, 'bars');
+    const ind = inputIn(ctx.inputs, 'indicators');
     const panel = panelFromTensors(await bars.tensors(), bars.meta as any);
     const cube = (await ind.tensors()).values;
     const names = ind.meta.names as string[];
     const F = names.length;
     const avwapIndex = names.indexOf('AVWAP_SESSION');
     if (avwapIndex < 0) ctx.warn('AVWAP_SESSION is not among the indicators, so the AVWAP baseline rule has no signal; add it to indicators.names');
-    const points = samplePoints(panel, { warmup: ctx.params.warmup, interval: ctx.params.sample_interval, horizon: ctx.params.horizon });
+    const points = samplePoints(panel, ctx.params);
     const s = buildSamples(panel, cube.data as Float32Array, F, avwapIndex, points, ctx.params.horizon);
     const rc = sampleRegimeContext(panel, points);
-    const seed = syntheticSeed(ctx.spec.data);
+    const seed = syntheticSeed(ctx.provider());
     const hidden = new Uint8Array(s.S).fill(NO_HIDDEN_REGIME);
     const oracle = seed === null ? new Float32Array(s.S).fill(NaN) : syntheticOracle(panel, points, ctx.params.horizon, seed);
     if (seed !== null) for (let i = 0; i < s.S; i++) hidden[i] = hiddenRegimeIndex(seed, panel.tickers[s.ticker[i]], panel.sessions[panel.sessionOfRow[points.rows[i]]].date);
@@ -123,4 +135,4 @@ export const sampleKind: StepKind = {
       metrics: { samples: s.S },
     };
   },
-};
+});

@@ -1,18 +1,32 @@
 /** train: the indicator transformer (or MLP) on all batches' samples; checkpoint in models/. */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { UsageError } from '../util/errors.js';
 import { join, relative } from 'node:path';
 import { saveCheckpoint, trainModel, ONE_SIGN_WARNING, type TrainParams } from '../model/index.js';
 import { evaluationMetrics } from '../model/evaluate.js';
-import { inputsOfKind, type InputArtifact, type StepContext, type StepKind } from './kind.js';
+import { defineKind, inputsIn, type InputArtifact, type StepContext } from './kind.js';
 import { gatherSamples } from './samples-input.js';
 
-export function checkpointPaths(ctx: StepContext, key: string): { keyed: string; latest: string } {
+export function checkpointPaths(ctx: Pick<StepContext, 'env' | 'pipeline'>, key: string): { keyed: string; latest: string } {
   const dir = ctx.env.modelsDir;
-  return { keyed: join(dir, `${ctx.spec.name}-${key.slice(0, 12)}.safetensors`), latest: join(dir, `${ctx.spec.name}.safetensors`) };
+  return { keyed: join(dir, `${ctx.pipeline.name}-${key.slice(0, 12)}.safetensors`), latest: join(dir, `${ctx.pipeline.name}.safetensors`) };
 }
 
-function trainParams(ctx: StepContext): TrainParams {
+/** The train step's params as the spec writes them (snake_case, defaults from the schema). */
+export interface TrainStepParams {
+  epochs: number;
+  model: TrainParams['model'];
+  preset: TrainParams['preset'];
+  batch_size: number;
+  learning_rate: number;
+  gate_penalty: number;
+  target: TrainParams['target'];
+  val_fraction: number;
+  test_fraction: number;
+}
+
+function trainParams(ctx: StepContext<TrainStepParams>): TrainParams {
   const p = ctx.params;
   return {
     model: p.model,
@@ -22,24 +36,84 @@ function trainParams(ctx: StepContext): TrainParams {
     learningRate: p.learning_rate,
     gatePenalty: p.gate_penalty,
     target: p.target,
-    seed: ctx.spec.seed,
+    seed: ctx.seed,
     valFraction: p.val_fraction,
     testFraction: p.test_fraction,
   };
 }
 
-export const trainKind: StepKind = {
+const PARAMS_SCHEMA = {
+  "model": {
+    "enum": [
+      "indicator-transformer",
+      "mlp"
+    ],
+    "default": "indicator-transformer"
+  },
+  "preset": {
+    "enum": [
+      "small",
+      "reference"
+    ],
+    "default": "small",
+    "description": "small: seconds per epoch on a CPU; reference: d_model 256, 8 heads, 6 layers, d_ff 1024."
+  },
+  "batch_size": {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": 65536,
+    "default": 256
+  },
+  "learning_rate": {
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "maximum": 1,
+    "default": 0.001
+  },
+  "gate_penalty": {
+    "type": "number",
+    "minimum": 0,
+    "maximum": 10,
+    "description": "indicator-transformer: weight of the L1 penalty on the indicator gates (higher: fewer indicators carry the signal). Default 0.01 (DEFAULT_GATE_PENALTY)."
+  },
+  "target": {
+    "enum": [
+      "return",
+      "vol-scaled"
+    ],
+    "description": "What the model learns: the forward log return (default), or it divided by the recent volatility (ret_std of the market context) \u00d7 \u221ahorizon, scaled back for predictions."
+  },
+  "val_fraction": {
+    "type": "number",
+    "minimum": 0.01,
+    "maximum": 0.5,
+    "default": 0.15
+  },
+  "test_fraction": {
+    "type": "number",
+    "minimum": 0.01,
+    "maximum": 0.5,
+    "default": 0.2
+  }
+  };
+
+export const trainKind = defineKind<TrainStepParams>({
   name: 'train',
+  description: 'The gated indicator transformer (or an MLP) on every batch\'s samples; checkpoint in the models folder.',
   // 2: the test-split evaluation (IC, rank IC, base rate, ridge, oracle, per regime).
   // 3: samples in canonical (time, ticker) order before training.
   // 4: the gated indicator transformer reading the market context and regime.
   version: 4,
-  perBatch: false,
+  cardinality: 'whole-universe',
   contentIdMode: 'key',
   sharedParams: ['epochs'],
-  inputs: { required: ['sample'] },
-  // The seed shapes initial weights and shuffling, so it is part of the key.
-  keyData: ({ spec }) => ({ seed: spec.seed }),
+  paramsSchema: PARAMS_SCHEMA,
+  inputs: [{ role: 'samples', kind: 'sample', required: true }],
+  // The seed shapes initial weights and shuffling.
+  uses: ['seed'],
+  // One MLX training at a time: two would compete for the same cores and memory.
+  resources: { mlx: 1 },
+  preflight: ({ modelsDir }) => checkWritable(modelsDir),
   // A warm run still leaves the checkpoint in place, even if models/ was cleaned.
   async onHit(ctx, artifact) {
     const paths = checkpointPaths(ctx, ctx.key);
@@ -47,7 +121,7 @@ export const trainKind: StepKind = {
     publishLatest(paths);
   },
   async run(ctx) {
-    const set = await gatherSamples(inputsOfKind(ctx.inputs, 'sample'));
+    const set = await gatherSamples(inputsIn(ctx.inputs, 'samples'));
     const params = trainParams(ctx);
     ctx.info(`training ${params.model} (${params.preset}) on ${set.S.toLocaleString('en-US')} samples × ${set.F} indicators, ${params.epochs} epochs`);
     const result = await trainModel(set, params, {
@@ -83,7 +157,7 @@ export const trainKind: StepKind = {
       },
     };
   },
-};
+});
 
 /** sha256 over the weights (names in sorted order, then their bytes): same spec + data + seed → same hash. */
 export function hashWeights(weights: Record<string, { data: ArrayBufferView }>): string {
@@ -109,9 +183,23 @@ function publishLatest(paths: { keyed: string; latest: string }): void {
 }
 
 /** Writes the keyed checkpoint from a cached train artifact (on a hit when the file is missing). */
-export async function materializeCheckpoint(ctx: StepContext, artifact: InputArtifact): Promise<void> {
+export async function materializeCheckpoint(ctx: Pick<StepContext, 'env' | 'pipeline'>, artifact: InputArtifact): Promise<void> {
   const paths = checkpointPaths(ctx, artifact.key);
   mkdirSync(ctx.env.modelsDir, { recursive: true });
   const m = artifact.meta;
   saveCheckpoint(paths.keyed, { weights: await artifact.tensors(), config: m.config, scaler: m.scaler, history: m.history, split: m.split, metrics: m.trainMetrics, params: m.params });
+}
+
+/** A checkpoint folder that cannot be written fails before any work, not after training. */
+function checkWritable(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw UsageError.one(
+      `models directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'pass a writable folder with --models-dir DIR (or set MLX_INTRADAY_MODELS)',
+      { file: dir },
+    );
+  }
 }

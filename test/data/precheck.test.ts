@@ -2,11 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { resolveParams } from '../../src/dag/plan.js';
 import { createProvider, type DataConfig } from '../../src/data/index.js';
 import { loadSpec, parseSpec } from '../../src/spec/index.js';
 import type { Spec } from '../../src/spec/types.js';
-import { precheckKind, precheckReport } from '../../src/steps/precheck.js';
+import { precheckOfSpec } from '../../src/cli/precheck.js';
 import { UsageError } from '../../src/util/errors.js';
 import { sessionsEnding } from '../../src/data/calendar.js';
 import { emptyPanel } from '../../src/data/panel.js';
@@ -32,7 +31,7 @@ describe('sample points', () => {
   it('takes rows r ≥ warmup every interval whose label stays in the session', () => {
     const sessions = sessionsEnding('2024-07-05', 3); // 07-02 (390), 07-03 (210), 07-05 (390)
     const p = emptyPanel(['A', 'B'], sessions);
-    const rows = sampleRows(p, { warmup: 120, interval: 15, horizon: 15 });
+    const rows = sampleRows(p, { warmup: 120, sample_interval: 15, horizon: 15 });
     for (const r of rows) {
       expect((r - 120) % 15).toBe(0);
       expect(p.sessionOfRow[r + 15]).toBe(p.sessionOfRow[r]);
@@ -43,9 +42,9 @@ describe('sample points', () => {
     expect(Array.from(rows).filter((r) => r >= 390 && r < 600)).toHaveLength(13);
     p.mask.fill(1);
     p.mask[rows[0] * 2 + 1] = 0; // B missing at the first sample row
-    const pts = samplePoints(p, { warmup: 120, interval: 15, horizon: 15 });
+    const pts = samplePoints(p, { warmup: 120, sample_interval: 15, horizon: 15 });
     expect(pts.count).toBe(rows.length * 2 - 1);
-    expect(Array.from(samplePointsPerTicker(p, { warmup: 120, interval: 15, horizon: 15 }))).toEqual([rows.length, rows.length - 1]);
+    expect(Array.from(samplePointsPerTicker(p, { warmup: 120, sample_interval: 15, horizon: 15 }))).toEqual([rows.length, rows.length - 1]);
     expect(pts.rows[0]).toBe(rows[0]);
     expect(pts.cols[0]).toBe(0);
     expect(pts.rows[1]).toBe(rows[1]);
@@ -175,9 +174,8 @@ steps:
 
 /** The precheck step's report for a spec, as `mlx-intraday precheck` computes it. */
 async function stepReport(spec: Spec, warnings: string[] = []) {
-  const step = spec.steps.find((s) => s.kind === 'precheck')!;
-  const env = { modelsDir: '', runId: 'test', provider: (() => { const p = createProvider(spec.data as DataConfig, { baseDir: spec.dir, env: {} }); return () => p; })() };
-  return precheckReport({ spec, params: resolveParams(spec, step, precheckKind), env, signal: new AbortController().signal, warn: (m) => warnings.push(m), stepName: step.name });
+  const env = { modelsDir: '', provider: (() => { const p = createProvider(spec.data as DataConfig, { baseDir: spec.dir, env: {} }); return () => p; })() };
+  return precheckOfSpec(spec, env, { warn: (m) => warnings.push(m) });
 }
 
 describe('coverage thresholds', () => {

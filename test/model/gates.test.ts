@@ -28,7 +28,7 @@ function plantedSet(a: number, b: number, shuffle = false): SampleSet {
   return set;
 }
 
-const params = { ...TRAIN_DEFAULTS, epochs: 6, batchSize: 128, learningRate: 3e-3, gatePenalty: 0.05, weightDecay: 0.01, seed: 3 };
+const params = { ...TRAIN_DEFAULTS, ablationK: 1, epochs: 6, batchSize: 128, learningRate: 3e-3, gatePenalty: 0.05, weightDecay: 0.01, seed: 3 };
 
 /** Mean gate per indicator over the rows of one regime. */
 async function gatesByRegime(model: Awaited<ReturnType<typeof trainModel>>, set: SampleSet, regime: number): Promise<number[]> {
@@ -67,6 +67,16 @@ describe('gated indicator transformer', () => {
     // The penalty switches uninformative indicators down.
     const others = r1.filter((_, j) => j !== a && j !== b);
     expect(Math.max(...others)).toBeLessThan(r1[a]);
+    // Ablation: the top indicator of each regime (chosen on validation) keeps most of the test
+    // IC; one random indicator per regime does not.
+    const ab = model.metrics.evaluation!.ablation!;
+    console.log('ablation', JSON.stringify(ab));
+    expect(ab.k).toBe(1);
+    expect(ab.all).toBeCloseTo(model.metrics.testCorr, 6);
+    expect(ab.topK).toBeGreaterThan(0.8 * ab.all);
+    expect(ab.randomK).toBeLessThan(0.6 * ab.all);
+    expect(model.metrics.evaluation!.usefulness!.find((u) => u.regime === 'trend-calm')!.indicators[0].name).toBe(`f${a}`);
+    expect(model.metrics.evaluation!.usefulness!.find((u) => u.regime === 'range-calm')!.indicators[0].name).toBe(`f${b}`);
     // Predictions use the same inputs.
     const pred = await predict(model, modelInputs(set, model.config.contextF), set.S);
     expect(pred.length).toBe(set.S);

@@ -22,7 +22,7 @@ async function trained() {
   const tickers = ['AAPL', 'MSFT', 'KO', 'AMD', 'TSLA', 'XOM'];
   const panel = await bars(tickers, 4);
   const ind = computeIndicators(panel, { names: NAMES });
-  const pts = samplePoints(panel, { warmup: 120, interval: 5, horizon: 15 });
+  const pts = samplePoints(panel, { warmup: 120, sample_interval: 5, horizon: 15 });
   const s = buildSamples(panel, ind.values, ind.F, ind.names.indexOf('AVWAP_SESSION'), pts, 15);
   const rc = sampleRegimeContext(panel, pts);
   return trainModel(

@@ -20,7 +20,7 @@ import { runCli } from './cli.js';
 import { specFrom, tempDir } from './helpers.js';
 import { calls, TOY_SPEC, toyKinds } from './toy-kinds.js';
 
-const env: RunEnvironment = { modelsDir: '/tmp', runId: 'test', provider: () => { throw new Error('no provider in toy runs'); } };
+const env: RunEnvironment = { modelsDir: '/tmp', provider: () => { throw new Error('no provider in toy runs'); } };
 
 async function runToy(cache: ArtifactCache, tickers = 2) {
   const plan = planSpec(specFrom(TOY_SPEC(tickers)), toyKinds());

@@ -11,7 +11,7 @@ import { UsageError } from '../../src/util/errors.js';
 import { specFrom, tempDir } from './helpers.js';
 import { calls, TOY_SPEC, toyKinds } from './toy-kinds.js';
 
-const env: RunEnvironment = { modelsDir: '/tmp', runId: 'test', provider: () => { throw new Error('no provider in toy runs'); } };
+const env: RunEnvironment = { modelsDir: '/tmp', provider: () => { throw new Error('no provider in toy runs'); } };
 
 async function runToy(text: string, cache: ArtifactCache, kindOpts = {}) {
   const spec = specFrom(text);

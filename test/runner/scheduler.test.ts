@@ -9,7 +9,7 @@ import { tensor } from '../../src/tensor/tensor.js';
 import { specFrom, tempDir } from './helpers.js';
 import { calls, TOY_SPEC, toyKinds } from './toy-kinds.js';
 
-const env: RunEnvironment = { modelsDir: '/tmp', runId: 'test', provider: () => { throw new Error('no provider in toy runs'); } };
+const env: RunEnvironment = { modelsDir: '/tmp', provider: () => { throw new Error('no provider in toy runs'); } };
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 beforeEach(() => {
@@ -103,10 +103,12 @@ describe('a toy kind from a test file', () => {
     const square: StepKind = {
       name: 'indicators',
       version: 1,
-      perBatch: true,
+      description: 'squares',
+      paramsSchema: {},
+      cardinality: 'per-batch',
       contentIdMode: 'key',
       sharedParams: [],
-      inputs: { required: ['fetch'] },
+      inputs: [{ role: 'bars', kind: 'fetch', required: true }],
       async run(ctx) {
         runs++;
         const v = (await (ctx.inputs.bars as any).tensors()).v;

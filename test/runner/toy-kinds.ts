@@ -3,23 +3,23 @@
  * real code paths without market data: "fetch" makes a ramp per ticker, "indicators" doubles it,
  * "sample" sums it, "train" adds the samples up across batches.
  */
-import type { KindRegistry } from '../../src/dag/plan.js';
-import type { InputArtifact, StepKind } from '../../src/steps/kind.js';
+import type { InputArtifact, KindRegistry, StepKind } from '../../src/steps/kind.js';
 import { tensor } from '../../src/tensor/tensor.js';
 
 export const calls: string[] = [];
 
 const first = (inputs: Record<string, InputArtifact | InputArtifact[]>) => Object.values(inputs)[0] as InputArtifact;
+const common = { description: 'a toy kind', paramsSchema: {} };
 
 export function toyKinds(opts: { failBatch?: number; version?: number; fetchOffset?: number } = {}): KindRegistry {
   const fetch: StepKind = {
     name: 'fetch',
     version: 1,
-    perBatch: true,
+    ...common,
+    cardinality: 'per-batch',
     contentIdMode: 'output',
     sharedParams: ['days'],
-    inputs: { required: [], optional: ['precheck'] },
-    keyData: () => ({ provider: 'toy' }),
+    inputs: [{ role: 'gate', kind: 'precheck' }],
     async run(ctx) {
       calls.push(`fetch:${ctx.batch!.index}`);
       const n = ctx.batch!.tickers.length;
@@ -30,10 +30,11 @@ export function toyKinds(opts: { failBatch?: number; version?: number; fetchOffs
   const indicators: StepKind = {
     name: 'indicators',
     version: opts.version ?? 1,
-    perBatch: true,
+    ...common,
+    cardinality: 'per-batch',
     contentIdMode: 'key',
     sharedParams: [],
-    inputs: { required: ['fetch'] },
+    inputs: [{ role: 'bars', kind: 'fetch', required: true }],
     async run(ctx) {
       calls.push(`indicators:${ctx.batch!.index}`);
       if (ctx.batch!.index === opts.failBatch) throw new Error('boom');
@@ -45,10 +46,11 @@ export function toyKinds(opts: { failBatch?: number; version?: number; fetchOffs
   const sample: StepKind = {
     name: 'sample',
     version: 1,
-    perBatch: true,
+    ...common,
+    cardinality: 'per-batch',
     contentIdMode: 'key',
     sharedParams: ['sample_interval'],
-    inputs: { required: ['indicators'] },
+    inputs: [{ role: 'indicators', kind: 'indicators', required: true }],
     async run(ctx) {
       calls.push(`sample:${ctx.batch!.index}`);
       const v = (await first(ctx.inputs).tensors()).v.data as Float32Array;
@@ -58,10 +60,11 @@ export function toyKinds(opts: { failBatch?: number; version?: number; fetchOffs
   const train: StepKind = {
     name: 'train',
     version: 1,
-    perBatch: false,
+    ...common,
+    cardinality: 'whole-universe',
     contentIdMode: 'key',
     sharedParams: ['epochs'],
-    inputs: { required: ['sample'] },
+    inputs: [{ role: 'samples', kind: 'sample', required: true }],
     async run(ctx) {
       calls.push('train');
       let total = 0;
