@@ -13,23 +13,9 @@ import { REGIME_NAMES } from './regime.js';
 import { Rng } from './rng.js';
 import type { ModelConfig } from './types.js';
 
-export interface RegimeTop {
-  regime: string;
-  /** Validation rows of the regime the scores come from. */
-  n: number;
-  indicators: { name: string; score: number }[];
-}
-
-export interface Ablation {
-  k: number;
-  /** Test IC with only the top-K of each regime (chosen on validation). */
-  topK: number;
-  /** Test IC with every indicator. */
-  all: number;
-  /** Mean test IC with K random indicators per regime, over `draws` draws. */
-  randomK: number;
-  draws: number;
-}
+// The result types live in types.ts so public declarations never reach MLX's types.
+export type { Ablation, RegimeTop } from './types.js';
+import type { Ablation, RegimeTop } from './types.js';
 
 export interface AblationInput {
   params: Params;

@@ -6,7 +6,7 @@
 import { baseRate, predictionMetrics, type PredictionMetrics } from './metrics.js';
 import { regimeAgreement, type Agreement } from './regime.js';
 import { fitRidge, ridgePredict } from './ridge.js';
-import type { Ablation, RegimeTop } from './ablation.js';
+import type { Ablation, RegimeTop } from './types.js';
 import type { SampleSet, Scaler } from './types.js';
 
 export interface Evaluation {

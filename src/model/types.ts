@@ -136,3 +136,22 @@ export interface TrainResult extends TrainedModel {
   metrics: TrainMetrics;
   params: TrainParams;
 }
+
+/** Top indicators of one regime by mean gate on validation rows (ablation.ts). */
+export interface RegimeTop {
+  regime: string;
+  /** Validation rows of the regime the scores come from. */
+  n: number;
+  indicators: { name: string; score: number }[];
+}
+
+export interface Ablation {
+  k: number;
+  /** Test IC with only the top-K of each regime (chosen on validation). */
+  topK: number;
+  /** Test IC with every indicator. */
+  all: number;
+  /** Mean test IC with K random indicators per regime, over `draws` draws. */
+  randomK: number;
+  draws: number;
+}
