@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { loadSpec, type LoadOptions } from './spec/index.js';
-import { UsageError, RunError, formatDiagnostic, isDatabaseDamaged, CacheDamagedError } from './util/errors.js';
+import { UsageError, formatDiagnostic, isDatabaseDamaged, CacheDamagedError } from './util/errors.js';
 import { redactSecrets, registerEnvSecrets } from './util/redact.js';
 import { DataError } from './data/provider.js';
 import { chooseReporter } from './cli/render.js';
@@ -280,7 +280,7 @@ function fail(e: unknown): never {
     for (const d of e.diagnostics) say(formatDiagnostic(d));
     process.exit(2);
   }
-  if (e instanceof DataError || e instanceof RunError) {
+  if (e instanceof DataError) {
     say(`error: ${e.message}${e.hint ? `\n  fix: ${e.hint}` : ''}`);
     process.exit(1);
   }

@@ -71,7 +71,7 @@ export type { SampleSet, TrainParams, TrainResult, TrainedModel, TrainMetrics, M
 export { runBacktest, type BacktestInput, type BacktestParams, type BacktestResult, type Metrics as BacktestMetrics } from './backtest/index.js';
 
 // Errors.
-export { UsageError, RunError, type Diagnostic, type SourceLocation } from './util/errors.js';
+export { UsageError, type Diagnostic, type SourceLocation } from './util/errors.js';
 export { CorruptEntryError } from './cache/store.js';
 
 // Typed arrays between steps, and their safetensors bytes.

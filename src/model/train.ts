@@ -29,6 +29,7 @@ export interface TrainOptions {
   onStep?: (s: { epoch: number; step: number; stepsPerEpoch: number; loss: number }) => void;
 }
 
+/** The one place training defaults live: trainModel fills gaps from it, the train step's schema shows it. */
 export const TRAIN_DEFAULTS = {
   model: 'indicator-transformer',
   preset: 'small',
@@ -39,9 +40,11 @@ export const TRAIN_DEFAULTS = {
   seed: 42,
   valFraction: 0.15,
   testFraction: 0.2,
+  gatePenalty: 0.01,
+  target: 'return',
 } as const satisfies Partial<TrainParams>;
 
-export const DEFAULT_GATE_PENALTY = 0.01;
+export const DEFAULT_GATE_PENALTY = TRAIN_DEFAULTS.gatePenalty;
 
 /** A step that took this long is followed by a collect() whatever collectEvery says. */
 const COLLECT_AFTER_MS = 150;
@@ -128,8 +131,9 @@ function adamwStep(params: Params, grads: Params, st: AdamState, lr: number, wd:
   return next;
 }
 
-export async function trainModel(input: SampleSet, params: TrainParams, opts: TrainOptions = {}): Promise<TrainResult> {
+export async function trainModel(input: SampleSet, given: Partial<TrainParams> = {}, opts: TrainOptions = {}): Promise<TrainResult> {
   validateSampleSet(input);
+  const params: TrainParams = { ...TRAIN_DEFAULTS, ...given };
   // Rows in (time, ticker) order: the result must not depend on how batches delivered them.
   // The model reads the indicators, then the market context and regime (when the set has them).
   const { set, contextF } = params.useContext === false ? { set: canonicalize(input), contextF: 0 } : withContext(canonicalize(input));

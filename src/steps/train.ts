@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { UsageError } from '../util/errors.js';
 import { join, relative } from 'node:path';
-import { saveCheckpoint, trainModel, ONE_SIGN_WARNING, type TrainParams } from '../model/index.js';
+import { saveCheckpoint, trainModel, ONE_SIGN_WARNING, TRAIN_DEFAULTS, type TrainParams } from '../model/index.js';
 import { evaluationMetrics } from '../model/evaluate.js';
 import { defineKind, inputsIn, type InputArtifact, type StepContext } from './kind.js';
 import { gatherSamples } from './samples-input.js';
@@ -48,52 +48,54 @@ const PARAMS_SCHEMA = {
       "indicator-transformer",
       "mlp"
     ],
-    "default": "indicator-transformer"
+    "default": TRAIN_DEFAULTS.model
   },
   "preset": {
     "enum": [
       "small",
       "reference"
     ],
-    "default": "small",
+    "default": TRAIN_DEFAULTS.preset,
     "description": "small: seconds per epoch on a CPU; reference: d_model 256, 8 heads, 6 layers, d_ff 1024."
   },
   "batch_size": {
     "type": "integer",
     "minimum": 1,
     "maximum": 65536,
-    "default": 256
+    "default": TRAIN_DEFAULTS.batchSize
   },
   "learning_rate": {
     "type": "number",
     "exclusiveMinimum": 0,
     "maximum": 1,
-    "default": 0.001
+    "default": TRAIN_DEFAULTS.learningRate
   },
   "gate_penalty": {
     "type": "number",
     "minimum": 0,
     "maximum": 10,
-    "description": "indicator-transformer: weight of the L1 penalty on the indicator gates (higher: fewer indicators carry the signal). Default 0.01 (DEFAULT_GATE_PENALTY)."
+    "default": TRAIN_DEFAULTS.gatePenalty,
+    "description": "indicator-transformer: weight of the L1 penalty on the indicator gates (higher: fewer indicators carry the signal)."
   },
   "target": {
     "enum": [
       "return",
       "vol-scaled"
     ],
+    "default": TRAIN_DEFAULTS.target,
     "description": "What the model learns: the forward log return (default), or it divided by the recent volatility (ret_std of the market context) \u00d7 \u221ahorizon, scaled back for predictions."
   },
   "val_fraction": {
     "type": "number",
     "minimum": 0.01,
     "maximum": 0.5,
-    "default": 0.15
+    "default": TRAIN_DEFAULTS.valFraction
   },
   "test_fraction": {
     "type": "number",
     "minimum": 0.01,
     "maximum": 0.5,
-    "default": 0.2
+    "default": TRAIN_DEFAULTS.testFraction
   }
   };
 

@@ -86,18 +86,6 @@ export function failureOf(e: unknown, message: string): Failure {
   return { reason: 'threw', message, hint: err?.hint };
 }
 
-/** A run that could not complete (data, step failure, cache problem): exit code 1. */
-export class RunError extends Error {
-  readonly exitCode = 1;
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'RunError';
-  }
-}
-
 export function isAbortError(e: unknown): boolean {
   return e instanceof Error && (e.name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
 }
