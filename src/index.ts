@@ -9,7 +9,7 @@
 export { loadSpec, parseSpec, parseSetArg, type LoadOptions, type Spec, type StepSpec, type StepKindName, type SharedParams, type Universe } from './spec/index.js';
 export { runPipeline, planFor, PACKAGE_VERSION, type RunOptions, type RunOutcome } from './run.js';
 export type { RunEvent, Reporter, NodeStatus } from './dag/events.js';
-export { STEP_KIND_REGISTRY, defineKind, type StepKind, type StepContext, type StepOutput, type InputRole, type KindUse } from './steps/index.js';
+export { STEP_KIND_REGISTRY, defineKind, inputIn, inputsIn, schemaFor, schemaSources, type StepKind, type StepContext, type StepOutput, type InputArtifact, type InputRole, type KindUse, type KindRegistry, type Cardinality } from './steps/index.js';
 
 // Market data.
 export {

@@ -14,7 +14,7 @@ import { execute, type NodeResult } from './dag/execute.js';
 import { planSpec, type Plan } from './dag/plan.js';
 import type { Spec } from './spec/types.js';
 import { STEP_KIND_REGISTRY } from './steps/index.js';
-import type { RunEnvironment } from './steps/kind.js';
+import type { KindRegistry, RunEnvironment } from './steps/kind.js';
 import { gitCommit, gitDirty } from './util/gitinfo.js';
 import { PACKAGE_ROOT } from './util/paths.js';
 import { UsageError } from './util/errors.js';
@@ -34,6 +34,8 @@ export interface RunOptions {
   report?: Reporter;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** The step kinds the spec may use (default: the shipped ones). A program adding kinds of its own passes them here and to loadSpec (docs/architecture.md, "How to add a step kind"). */
+  kinds?: KindRegistry;
 }
 
 export interface RunOutcome {
@@ -59,8 +61,8 @@ export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: Nod
   };
 }
 
-export function planFor(spec: Spec): Plan {
-  return planSpec(spec, STEP_KIND_REGISTRY);
+export function planFor(spec: Spec, kinds: KindRegistry = STEP_KIND_REGISTRY): Plan {
+  return planSpec(spec, kinds);
 }
 
 /** Each kind's checks before any node runs (e.g. the train step's models folder). */
@@ -69,7 +71,7 @@ function preflight(plan: Plan, modelsDir: string): void {
 }
 
 export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutcome> {
-  const plan = planFor(spec);
+  const plan = planFor(spec, opts.kinds);
   preflight(plan, opts.modelsDir);
   const store = opts.store ?? openLocalStore(opts.cacheDir);
   const { artifacts: cache, runs } = store;

@@ -11,6 +11,8 @@ type Json = Record<string, unknown>;
 /** What the schema needs to know about a kind. */
 export interface KindSchemaSource {
   name: string;
+  /** One line: what the kind does (shown in the schema). */
+  description: string;
   /** Shared params (spec.params) it reads when the step does not set them. */
   sharedParams: readonly string[];
   /** JSON Schema of the params it takes itself, by name (defaults included). */
@@ -21,7 +23,7 @@ const TOP: Json = {
   "$schema": "http://json-schema.org/draft-07/schema#",
   "$id": "pipeline.schema.json",
   "title": "mlx-intraday pipeline",
-  "description": "A declarative intraday research pipeline: steps (precheck, fetch, indicators, sample, train, backtest), how they feed each other, and their parameters.",
+  "description": "A declarative intraday research pipeline: steps of the registered kinds, how they feed each other, and their parameters.",
   "type": "object",
   "additionalProperties": false,
   "required": [
@@ -214,7 +216,7 @@ export function pipelineSchema(kinds: readonly KindSchemaSource[]): Json {
   for (const k of kinds) {
     const shared: Json = {};
     for (const p of k.sharedParams) shared[p] = { $ref: `#/properties/params/properties/${p}` };
-    definitions[`${k.name}Params`] = { type: 'object', additionalProperties: false, properties: { ...shared, ...structuredClone(k.paramsSchema) } };
+    definitions[`${k.name}Params`] = { description: `${k.name}: ${k.description}`, type: 'object', additionalProperties: false, properties: { ...shared, ...structuredClone(k.paramsSchema) } };
   }
   definitions.indicatorName = { ...INDICATOR_NAME, enum: [...INDICATOR_NAMES] };
   const properties = { ...structuredClone(PROPERTIES) } as Json;
