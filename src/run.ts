@@ -57,6 +57,7 @@ export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: Nod
   return {
     cache: opts.cache,
     modelsDir: resolve(opts.modelsDir),
+    specHash: spec.textHash,
     provider: () => (provider ??= createProvider(spec.data as DataConfig, { baseDir: spec.dir, env: opts.env ?? process.env, cache: opts.cache })),
   };
 }

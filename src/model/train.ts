@@ -17,6 +17,8 @@ import { canonicalize } from './order.js';
 import { usefulnessAndAblation } from './ablation.js';
 import { withContext } from './inputs.js';
 import { targetScaleFor, targetUnits } from './target.js';
+import { degenerateColumns, degenerateMessage, nanLossMessage } from './checks.js';
+import { DataError } from '../util/errors.js';
 
 export { abortError, pearson, directionalAccuracy };
 import { Rng } from './rng.js';
@@ -27,6 +29,8 @@ export interface TrainOptions {
   onEpoch?: (e: EpochStats) => void;
   /** Called after every optimizer step (for progress bars and memory probes). */
   onStep?: (s: { epoch: number; step: number; stepsPerEpoch: number; loss: number }) => void;
+  /** Problems that do not stop training (e.g. feature columns constant or all-NaN in the train split). */
+  onWarning?: (message: string) => void;
 }
 
 /** The one place training defaults live: trainModel fills gaps from it, the train step's schema shows it. */
@@ -155,6 +159,14 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
   if (split.train.length === 0) throw new Error('train: the train split is empty after the embargo; use more days or a smaller embargo');
   if (split.val.length === 0) throw new Error('train: the validation split is empty; raise valFraction or use more days');
 
+  // Columns without information in the train split are named (all of them: nothing to learn from).
+  const degenerate = degenerateColumns(set.X, F, split.train, set.featureNames);
+  const degenerateNote = degenerateMessage(degenerate);
+  if (degenerate.allNaN.length + degenerate.constant.length === F) {
+    throw new DataError(`train: every ${degenerateNote}`, 'use more days of bars, or check that the bars vary (a constant price gives constant indicators)');
+  }
+  if (degenerateNote) opts.onWarning?.(degenerateNote);
+
   // 2. Scaler on train rows only; scaled contiguous copies of each split.
   // The learned target: y, or y / (σ̂·√h) (σ̂ from bars ≤ t; its fallback from the train split).
   const targetScale = params.target === 'vol-scaled' ? targetScaleFor(set.X, F, contextF, split.train, set.horizonMinutes) : undefined;
@@ -226,10 +238,9 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
       mx.eval(loss, ...Object.values(p), ...Object.values(st.m), ...Object.values(st.v));
       const lv = loss.item() as number;
       if (!Number.isFinite(lv)) {
-        throw new Error(
-          `train: the loss became ${lv} at epoch ${epoch}, step ${s + 1}/${stepsPerEpoch} (learningRate ${params.learningRate}). ` +
-            'Lower the learning rate, or check the samples for extreme or broken values (y, X).',
-        );
+        const rows = Array.from(order.subarray(from, to), (i) => split.train[i]);
+        const { message, hint } = nanLossMessage({ loss: lv, epoch, step: s + 1, stepsPerEpoch, learningRate: params.learningRate, set, rows, scaler, yLearn });
+        throw new DataError(message, hint);
       }
       lossSum += lv * (to - from);
       lossN += to - from;

@@ -36,6 +36,8 @@ export interface RunEnvironment {
   modelsDir: string;
   /** The provider configured by the spec's `data` block (created once per run). */
   provider(): Provider;
+  /** sha256 of the spec text, for provenance files beside outputs (never part of an output). */
+  specHash?: string;
 }
 
 /**

@@ -1,16 +1,32 @@
 /** train: the indicator transformer (or MLP) on all batches' samples; checkpoint in models/. */
 import { createHash } from 'node:crypto';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
-import { UsageError } from '../util/errors.js';
-import { join, relative } from 'node:path';
-import { saveCheckpoint, trainModel, ONE_SIGN_WARNING, TRAIN_DEFAULTS, type TrainParams } from '../model/index.js';
+import { DataError, UsageError } from '../util/errors.js';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { saveCheckpoint, trainModel, ONE_SIGN_WARNING, TRAIN_DEFAULTS, type CheckpointModel, type TrainParams } from '../model/index.js';
 import { evaluationMetrics } from '../model/evaluate.js';
+import { DEFAULT_CHECKPOINT_NAME, PACKAGE_VERSION, samplesFingerprint, writeSidecar, type SidecarProvenance } from '../model/sidecar.js';
+import { formulaEstimate, insufficientMessage, suggestFixes } from '../data/precheck.js';
 import { defineKind, inputsIn, type InputArtifact, type StepContext } from './kind.js';
 import { gatherSamples } from './samples-input.js';
 
-export function checkpointPaths(ctx: Pick<StepContext, 'env' | 'pipeline'>, key: string): { keyed: string; latest: string } {
+export interface CheckpointPaths {
+  /** One file per train key: sweep points never overwrite each other's. */
+  keyed: string;
+  /** The published checkpoint (train.checkpoint; default models/indicator_transformer_mlx_best.safetensors). */
+  published: string;
+  /** The pipeline's latest model, `models/<pipeline>.safetensors`. */
+  latest: string;
+}
+
+export function checkpointPaths(ctx: Pick<StepContext, 'env' | 'pipeline'> & { params?: Partial<TrainStepParams> }, key: string): CheckpointPaths {
   const dir = ctx.env.modelsDir;
-  return { keyed: join(dir, `${ctx.pipeline.name}-${key.slice(0, 12)}.safetensors`), latest: join(dir, `${ctx.pipeline.name}.safetensors`) };
+  const name = ctx.params?.checkpoint ?? DEFAULT_CHECKPOINT_NAME;
+  return {
+    keyed: join(dir, `${ctx.pipeline.name}-${key.slice(0, 12)}.safetensors`),
+    published: isAbsolute(name) ? name : resolve(dir, name),
+    latest: join(dir, `${ctx.pipeline.name}.safetensors`),
+  };
 }
 
 /** The train step's params as the spec writes them (snake_case, defaults from the schema). */
@@ -24,6 +40,13 @@ export interface TrainStepParams {
   target: TrainParams['target'];
   val_fraction: number;
   test_fraction: number;
+  /** Where the best checkpoint is published (relative to the models folder unless absolute); a JSON sidecar goes beside it. */
+  checkpoint: string;
+  /** Shared params: the sample count the train step insists on, and what suggestions are computed from. */
+  min_samples: number;
+  days: number;
+  sample_interval: number;
+  warmup: number;
 }
 
 function trainParams(ctx: StepContext<TrainStepParams>): TrainParams {
@@ -96,6 +119,13 @@ const PARAMS_SCHEMA = {
     "minimum": 0.01,
     "maximum": 0.5,
     "default": TRAIN_DEFAULTS.testFraction
+  },
+  "checkpoint": {
+    "type": "string",
+    "pattern": "\\.safetensors$",
+    "minLength": 13,
+    "default": DEFAULT_CHECKPOINT_NAME,
+    "description": "Where the best checkpoint (lowest validation loss) is published, relative to the models folder unless absolute; a JSON sidecar (same name, .json) goes beside it. Each train key also keeps its own copy, <pipeline>-<key>.safetensors."
   }
   };
 
@@ -105,10 +135,11 @@ export const trainKind = defineKind<TrainStepParams>({
   // 2: the test-split evaluation (IC, rank IC, base rate, ridge, oracle, per regime).
   // 3: samples in canonical (time, ticker) order before training.
   // 4: the gated indicator transformer reading the market context and regime.
-  version: 4,
+  // 5: min_samples checked on the rows that reach training; published checkpoint + sidecar.
+  version: 5,
   cardinality: 'whole-universe',
   contentIdMode: 'key',
-  sharedParams: ['epochs'],
+  sharedParams: ['epochs', 'min_samples', 'days', 'sample_interval', 'warmup'],
   paramsSchema: PARAMS_SCHEMA,
   inputs: [{ role: 'samples', kind: 'sample', required: true }],
   // The seed shapes initial weights and shuffling.
@@ -120,14 +151,16 @@ export const trainKind = defineKind<TrainStepParams>({
   async onHit(ctx, artifact) {
     const paths = checkpointPaths(ctx, ctx.key);
     if (!existsSync(paths.keyed)) await materializeCheckpoint(ctx, artifact);
-    publishLatest(paths);
+    publish(paths, modelOfMeta(artifact.meta), provenance(ctx, artifact.meta));
   },
   async run(ctx) {
     const set = await gatherSamples(inputsIn(ctx.inputs, 'samples'));
+    checkEnoughSamples(ctx.params, set);
     const params = trainParams(ctx);
     ctx.info(`training ${params.model} (${params.preset}) on ${set.S.toLocaleString('en-US')} samples × ${set.F} indicators, ${params.epochs} epochs`);
     const result = await trainModel(set, params, {
       signal: ctx.signal,
+      onWarning: (m) => ctx.warn(m),
       onEpoch: (e) => {
         ctx.progress(e.epoch / params.epochs, `epoch ${e.epoch}/${params.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
       },
@@ -141,16 +174,34 @@ export const trainKind = defineKind<TrainStepParams>({
     }
     const paths = checkpointPaths(ctx, ctx.key);
     mkdirSync(ctx.env.modelsDir, { recursive: true });
-    saveCheckpoint(paths.keyed, result);
-    publishLatest(paths);
     const weightsHash = hashWeights(result.weights);
-    ctx.info(`checkpoint: ${shown(paths.latest)} (also ${shown(paths.keyed)}), weights sha256 ${weightsHash.slice(0, 16)}`);
+    const meta = {
+      config: result.config,
+      scaler: result.scaler,
+      history: result.history,
+      split: result.split,
+      trainMetrics: result.metrics,
+      params,
+      checkpoint: shown(paths.published),
+      weightsHash,
+      dataFingerprint: samplesFingerprint(set),
+      samples: set.S,
+      tickers: set.tickers,
+      // The per-regime table of top indicators (mean gate on validation), for run records.
+      usefulness: ev?.usefulness ?? null,
+    };
+    saveCheckpoint(paths.keyed, result);
+    const prov = provenance(ctx, meta);
+    writeSidecar(paths.keyed, result, prov);
+    publish(paths, result, prov);
+    ctx.info(`checkpoint: ${shown(paths.published)} + ${shown(sidecarOf(paths.published))} (best epoch ${result.metrics.bestEpoch} by validation loss; also ${shown(paths.keyed)}), weights sha256 ${weightsHash.slice(0, 16)}`);
     return {
       tensors: result.weights,
-      meta: { config: result.config, scaler: result.scaler, history: result.history, split: result.split, trainMetrics: result.metrics, params, checkpoint: shown(paths.latest), weightsHash },
+      meta,
       metrics: {
         samples: set.S,
         epochs: result.history.length,
+        best_epoch: result.metrics.bestEpoch,
         best_val_loss: result.metrics.bestValLoss,
         test_loss: result.metrics.testLoss,
         test_corr: result.metrics.testCorr,
@@ -160,6 +211,32 @@ export const trainKind = defineKind<TrainStepParams>({
     };
   },
 });
+
+const sidecarOf = (p: string) => p.replace(/\.safetensors$/i, '') + '.json';
+
+/**
+ * Fewer usable rows than min_samples (rows are dropped after the precheck's estimate: bars
+ * without a forward return, masked bars) fails with the precheck's message and suggestions.
+ */
+export function checkEnoughSamples(p: Pick<TrainStepParams, 'min_samples' | 'days' | 'sample_interval' | 'warmup'>, set: { y: Float32Array; tickers: string[] }): void {
+  let usable = 0;
+  for (let i = 0; i < set.y.length; i++) if (Number.isFinite(set.y[i])) usable++;
+  if (p.min_samples === undefined || usable >= p.min_samples) return;
+  const formula = formulaEstimate(p.days, p.sample_interval, p.warmup, set.tickers.length);
+  const suggestions = suggestFixes({ days: p.days, interval: p.sample_interval, warmup: p.warmup, tickers: set.tickers.length, minSamples: p.min_samples, coverage: formula > 0 ? usable / formula : 1 });
+  throw new DataError(
+    `train: ${insufficientMessage(usable, p.min_samples, suggestions)} (${set.y.length.toLocaleString('en-US')} samples reached the train step, ${(set.y.length - usable).toLocaleString('en-US')} without a forward return)`,
+    `use one of the suggestions above, or lower params.min_samples (now ${p.min_samples}) if you accept a smaller training set`,
+  );
+}
+
+function provenance(ctx: Pick<StepContext, 'env' | 'key'>, meta: Record<string, any>): SidecarProvenance {
+  return { dataFingerprint: meta.dataFingerprint, samples: meta.samples, tickers: meta.tickers, specHash: ctx.env.specHash, packageVersion: PACKAGE_VERSION, weightsSha256: meta.weightsHash, key: ctx.key };
+}
+
+function modelOfMeta(m: Record<string, any>): Omit<CheckpointModel, 'weights'> & { weights: {} } {
+  return { weights: {}, config: m.config, scaler: m.scaler, history: m.history, split: m.split, metrics: m.trainMetrics, params: m.params };
+}
 
 /** sha256 over the weights (names in sorted order, then their bytes): same spec + data + seed → same hash. */
 export function hashWeights(weights: Record<string, { data: ArrayBufferView }>): string {
@@ -177,11 +254,15 @@ function shown(path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
-/** Copies the keyed checkpoint to the stable `<name>.safetensors` path, atomically. */
-function publishLatest(paths: { keyed: string; latest: string }): void {
-  const tmp = `${paths.latest}.${process.pid}.tmp`;
-  copyFileSync(paths.keyed, tmp);
-  renameSync(tmp, paths.latest);
+/** Copies the keyed checkpoint to the published and the pipeline's latest path, each atomically, with its sidecar. */
+function publish(paths: CheckpointPaths, model: Omit<CheckpointModel, 'weights'>, prov: SidecarProvenance): void {
+  for (const target of new Set([paths.published, paths.latest])) {
+    mkdirSync(dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.tmp`;
+    copyFileSync(paths.keyed, tmp);
+    renameSync(tmp, target);
+    writeSidecar(target, model as CheckpointModel, prov);
+  }
 }
 
 /** Writes the keyed checkpoint from a cached train artifact (on a hit when the file is missing). */
@@ -189,7 +270,9 @@ export async function materializeCheckpoint(ctx: Pick<StepContext, 'env' | 'pipe
   const paths = checkpointPaths(ctx, artifact.key);
   mkdirSync(ctx.env.modelsDir, { recursive: true });
   const m = artifact.meta;
-  saveCheckpoint(paths.keyed, { weights: await artifact.tensors(), config: m.config, scaler: m.scaler, history: m.history, split: m.split, metrics: m.trainMetrics, params: m.params });
+  const model = { ...modelOfMeta(m), weights: await artifact.tensors() };
+  saveCheckpoint(paths.keyed, model);
+  writeSidecar(paths.keyed, model, { dataFingerprint: m.dataFingerprint, samples: m.samples, tickers: m.tickers, specHash: ctx.env.specHash, packageVersion: PACKAGE_VERSION, weightsSha256: m.weightsHash, key: artifact.key });
 }
 
 /** A checkpoint folder that cannot be written fails before any work, not after training. */
