@@ -16,6 +16,7 @@ import { resolvePlan } from './dag/resolve.js';
 import { shortKey } from './cache/key.js';
 import { printTable, parseDuration, formatBytes } from './cli/format.js';
 import { precheckCommand } from './cli/precheck.js';
+import { registerSelectCommand } from './cli/select.js';
 
 interface CommonOpts {
   set?: string[];
@@ -146,6 +147,8 @@ specOptions(program.command('precheck <spec>').description('check data coverage 
   const spec = loadSpec(specPath, loadOptions(o));
   process.exitCode = await precheckCommand(spec, { json: o.json, cacheDir: globals().cacheDir });
 });
+
+registerSelectCommand(program);
 
 const runs = program.command('runs').description('past runs recorded in the cache');
 runs

@@ -28,6 +28,11 @@ export interface Selection {
   indicators: IndicatorScore[];
 }
 
+/** A selection with each indicator's latest value (NaN where undefined). */
+export interface OptimalSelection extends Omit<Selection, 'indicators'> {
+  indicators: (IndicatorScore & { value: number })[];
+}
+
 export interface SelectOptions {
   /** How many to return (default 10; all with Infinity). */
   topK?: number;
@@ -35,17 +40,27 @@ export interface SelectOptions {
   ticker?: string;
 }
 
+export interface OptimalOptions extends SelectOptions {
+  /** Rank for this regime instead of the one computed from the bars. */
+  regime?: RegimeName;
+}
+
 export interface LoadedModel extends CheckpointModel {
   /** The indicators the model reads, in its input order. */
   indicatorNames: string[];
   selectIndicators(bars: Panel, regime?: RegimeName, opts?: SelectOptions): Promise<Selection>;
-  getOptimalIndicators(bars: Panel, opts?: SelectOptions): Promise<Selection & { indicators: (IndicatorScore & { value: number })[] }>;
+  getOptimalIndicators(bars: Panel, opts?: OptimalOptions): Promise<OptimalSelection>;
+}
+
+/** The checkpoint's indicator names this engine does not compute (it may read a subset of the engine's). */
+export function unknownIndicators(names: string[]): string[] {
+  const known = new Set(INDICATOR_NAMES);
+  return names.filter((n) => !known.has(n));
 }
 
 /** A checkpoint's indicators must all be known to this engine; says which are not. */
 function checkNames(names: string[]): void {
-  const known = new Set(INDICATOR_NAMES);
-  const unknown = names.filter((n) => !known.has(n));
+  const unknown = unknownIndicators(names);
   if (unknown.length > 0) {
     throw new Error(
       `the model reads ${unknown.length} indicator${unknown.length > 1 ? 's' : ''} this engine does not compute: ${unknown.join(', ')}. ` +
@@ -110,8 +125,8 @@ export function wrapModel(model: CheckpointModel): LoadedModel {
       return { ticker: at.ticker, time: at.time, regime: REGIME_NAMES[at.regime], regimeGiven: regime !== undefined, indicators: top.map(({ name, score }) => ({ name, score })) };
     },
     async getOptimalIndicators(bars, opts = {}) {
-      const { at, top } = await rank(bars, undefined, opts);
-      return { ticker: at.ticker, time: at.time, regime: REGIME_NAMES[at.regime], regimeGiven: false, indicators: top.map(({ name, score, i }) => ({ name, score, value: at.values[i] })) };
+      const { at, top } = await rank(bars, opts.regime, opts);
+      return { ticker: at.ticker, time: at.time, regime: REGIME_NAMES[at.regime], regimeGiven: opts.regime !== undefined, indicators: top.map(({ name, score, i }) => ({ name, score, value: at.values[i] })) };
     },
   };
 }
