@@ -15,10 +15,11 @@ import { planSpec, type Plan } from './dag/plan.js';
 import type { Spec } from './spec/types.js';
 import { STEP_KIND_REGISTRY } from './steps/index.js';
 import type { KindRegistry, RunEnvironment } from './steps/kind.js';
-import { gitCommit, gitDirty } from './util/gitinfo.js';
+import { gitBlobHash, gitCommit, gitDirty } from './util/gitinfo.js';
 import { PACKAGE_ROOT } from './util/paths.js';
 import { UsageError } from './util/errors.js';
 import { redactDeep } from './util/redact.js';
+import { reportAtRunEnd } from './report/from-run.js';
 import { cpus } from 'node:os';
 
 export const PACKAGE_VERSION: string = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
@@ -36,6 +37,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** The step kinds the spec may use (default: the shipped ones). A program adding kinds of its own passes them here and to loadSpec (docs/architecture.md, "How to add a step kind"). */
   kinds?: KindRegistry;
+  /** Folder the run's report goes in (`<dir>/<run-id>/index.html`); default $MLX_INTRADAY_REPORTS or ./reports. */
+  reportsDir?: string;
 }
 
 export interface RunOutcome {
@@ -44,6 +47,8 @@ export interface RunOutcome {
   results: Map<string, NodeResult>;
   metrics: Record<string, Record<string, number>>;
   ms: number;
+  /** The report written at the end (runs with a backtest step). */
+  report?: string;
 }
 
 export function newRunId(): string {
@@ -62,12 +67,29 @@ export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: Nod
   };
 }
 
+/**
+ * What a finished node's output is known by, for its run record: the content id (for fetch, the
+ * data fingerprint that `rerun` and `diff` compare) and the trained weights' sha256. Read from the
+ * entry's row (no arrays); a node without an entry gets neither.
+ */
+export function outputIds(cache: ArtifactStore, r: NodeResult): { contentId?: string; weightsHash?: string } {
+  if (!r.key || (r.status !== 'ran' && r.status !== 'hit')) return {};
+  try {
+    const rec = cache.lookup(r.key);
+    if (!rec) return {};
+    const wh = rec.meta.weightsHash;
+    return { contentId: rec.contentId, ...(typeof wh === 'string' ? { weightsHash: wh } : {}) };
+  } catch {
+    return {}; // a corrupt entry is the executor's to report; the record just lacks the ids
+  }
+}
+
 export function planFor(spec: Spec, kinds: KindRegistry = STEP_KIND_REGISTRY): Plan {
   return planSpec(spec, kinds);
 }
 
 /** Each kind's checks before any node runs (e.g. the train step's models folder). */
-function preflight(plan: Plan, modelsDir: string): void {
+export function preflight(plan: Plan, modelsDir: string): void {
   for (const node of plan.nodes.values()) node.kind.preflight?.({ modelsDir: resolve(modelsDir), params: node.params });
 }
 
@@ -79,7 +101,7 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
   const runId = newRunId();
   const env = makeEnvironment(spec, { modelsDir: opts.modelsDir, env: opts.env, cache });
   const commit = gitCommit(spec.dir);
-  const dirty = commit ? gitDirty(spec.dir) : Promise.resolve(undefined);
+  const dirty = commit ? gitDirty(spec.dir, spec.path) : Promise.resolve(undefined);
   const t0 = performance.now();
   // Every event passes the one redaction point before any renderer, log or --json line sees it.
   const sink: Reporter = opts.report ?? (() => {});
@@ -93,6 +115,7 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
     specName: spec.name,
     specHash: spec.textHash,
     specText: spec.text,
+    specBlob: gitBlobHash(spec.text),
     resolved: { ...spec.resolved, overrides: spec.overrides, tickers: spec.universe.tickers },
     seed: spec.seed,
     packageVersion: PACKAGE_VERSION,
@@ -134,13 +157,14 @@ export async function runPipeline(spec: Spec, opts: RunOptions): Promise<RunOutc
       signal,
       refresh: new Set(opts.refresh ?? []),
       report: (e: RunEvent) => report(e),
-      onResult: (r) => runs.recordNode(runId, { ...r, point: r.ref.point }),
+      onResult: (r) => runs.recordNode(runId, { ...r, point: r.ref.point, ...outputIds(cache, r) }),
     });
     const failed = [...results.values()].some((r) => r.status === 'failed' || r.status === 'skipped');
     const status = signal.aborted ? 'interrupted' : failed ? 'failed' : 'ok';
     const firstError = [...results.values()].find((r) => r.status === 'failed')?.error;
     runs.finish(runId, status, metrics, firstError, await dirty);
-    outcome = { runId, status, results, metrics, ms: performance.now() - t0 };
+    const reportPath = await reportAtRunEnd(store, runId, opts.reportsDir ?? (opts.env?.MLX_INTRADAY_REPORTS || undefined), (message) => report({ type: 'warn', message }));
+    outcome = { runId, status, results, metrics, ms: performance.now() - t0, report: reportPath };
   } catch (e) {
     process.removeListener('exit', closeOnExit);
     try {

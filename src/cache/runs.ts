@@ -24,6 +24,10 @@ export interface NodeRecord {
   status: string;
   ms: number;
   error?: string;
+  /** What downstream keys named this output by (fetch: the data fingerprint), when it produced one. */
+  contentId?: string;
+  /** sha256 of the trained weights (train nodes). */
+  weightsHash?: string;
 }
 
 export interface RunRecord {
@@ -35,14 +39,20 @@ export interface RunRecord {
   specName: string;
   specHash: string;
   specText: string;
+  /** The spec file's git blob hash (what `git hash-object` prints for it). */
+  specBlob?: string;
   resolved: Record<string, unknown>;
   seed: number;
   packageVersion: string;
   gitCommit?: string;
   gitDirty?: boolean;
+  /** The sweep this run is a point of (its points share the id), the point's index and values. */
+  sweepId?: string;
+  sweepPoint?: number;
+  sweepValues?: Record<string, unknown>;
   metrics?: Record<string, Record<string, number>>;
   error?: string;
-  nodes?: { node: string; step: string; batch?: number; point?: number; key?: string; status: string; hit: boolean; ms: number; error?: string }[];
+  nodes?: { node: string; step: string; batch?: number; point?: number; key?: string; status: string; hit: boolean; ms: number; error?: string; contentId?: string; weightsHash?: string }[];
 }
 
 export const RUN_TABLES: TableLayout[] = [
@@ -65,9 +75,15 @@ export const RUN_TABLES: TableLayout[] = [
       metrics TEXT,
       error TEXT,
       pid INTEGER,
-      host TEXT
+      host TEXT,
+      spec_blob TEXT,
+      sweep_id TEXT,
+      sweep_point INTEGER,
+      sweep_values TEXT
     );
+    CREATE INDEX IF NOT EXISTS runs_sweep ON runs(sweep_id, sweep_point);
     CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
+    CREATE INDEX IF NOT EXISTS runs_spec ON runs(spec_path, started_at);
     CREATE INDEX IF NOT EXISTS runs_status ON runs(status);`,
     columns: {
       id: 'TEXT',
@@ -87,6 +103,10 @@ export const RUN_TABLES: TableLayout[] = [
       error: 'TEXT',
       pid: 'INTEGER',
       host: 'TEXT',
+      spec_blob: 'TEXT',
+      sweep_id: 'TEXT',
+      sweep_point: 'INTEGER',
+      sweep_values: 'TEXT',
     },
   },
   {
@@ -102,10 +122,12 @@ export const RUN_TABLES: TableLayout[] = [
       ms REAL NOT NULL,
       error TEXT,
       point INTEGER,
+      content_id TEXT,
+      weights_hash TEXT,
       PRIMARY KEY (run_id, node)
     );
     CREATE INDEX IF NOT EXISTS run_nodes_key ON run_nodes(key);`,
-    columns: { run_id: 'TEXT', node: 'TEXT', step: 'TEXT', batch: 'INTEGER', key: 'TEXT', status: 'TEXT', hit: 'INTEGER', ms: 'REAL', error: 'TEXT', point: 'INTEGER' },
+    columns: { run_id: 'TEXT', node: 'TEXT', step: 'TEXT', batch: 'INTEGER', key: 'TEXT', status: 'TEXT', hit: 'INTEGER', ms: 'REAL', error: 'TEXT', point: 'INTEGER', content_id: 'TEXT', weights_hash: 'TEXT' },
   },
 ];
 
@@ -132,17 +154,17 @@ export class RunStore implements RunRecords {
   begin(r: Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'>): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, started_at, status, spec_path, spec_name, spec_hash, spec_text, resolved, seed, package_version, git_commit, pid, host)
-         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, started_at, status, spec_path, spec_name, spec_hash, spec_text, resolved, seed, package_version, git_commit, pid, host, spec_blob, sweep_id, sweep_point, sweep_values)
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(r.id, r.startedAt, r.specPath, r.specName, r.specHash, redactSecrets(r.specText), JSON.stringify(redactDeep(r.resolved)), r.seed, r.packageVersion, r.gitCommit ?? null, process.pid, this.host);
+      .run(r.id, r.startedAt, r.specPath, r.specName, r.specHash, redactSecrets(r.specText), JSON.stringify(redactDeep(r.resolved)), r.seed, r.packageVersion, r.gitCommit ?? null, process.pid, this.host, r.specBlob ?? null, r.sweepId ?? null, r.sweepPoint ?? null, r.sweepValues === undefined ? null : JSON.stringify(redactDeep(r.sweepValues)));
   }
 
   /** Records one node's outcome (called as each node finishes). */
   recordNode(runId: string, n: NodeRecord): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO run_nodes (run_id, node, step, batch, point, key, status, hit, ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(runId, n.id, n.step, n.batch ?? null, n.point ?? null, n.key ?? null, n.status, n.status === 'hit' ? 1 : 0, n.ms, n.error === undefined ? null : redactSecrets(n.error));
+      .prepare('INSERT OR REPLACE INTO run_nodes (run_id, node, step, batch, point, key, status, hit, ms, error, content_id, weights_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, n.id, n.step, n.batch ?? null, n.point ?? null, n.key ?? null, n.status, n.status === 'hit' ? 1 : 0, n.ms, n.error === undefined ? null : redactSecrets(n.error), n.contentId ?? null, n.weightsHash ?? null);
   }
 
   /** Closes a run; the dirty flag comes last because `git status` runs while the pipeline does. */
@@ -182,6 +204,10 @@ export class RunStore implements RunRecords {
       specName: row.spec_name,
       specHash: row.spec_hash,
       specText: row.spec_text,
+      specBlob: row.spec_blob ?? undefined,
+      sweepId: row.sweep_id ?? undefined,
+      sweepPoint: row.sweep_point ?? undefined,
+      sweepValues: row.sweep_values ? JSON.parse(row.sweep_values) : undefined,
       resolved: JSON.parse(row.resolved),
       seed: row.seed,
       packageVersion: row.package_version,
@@ -192,15 +218,27 @@ export class RunStore implements RunRecords {
     };
   }
 
-  list(limit = 50): (RunRecord & { hits: number; nodes: number })[] {
+  /** The newest runs first; `specPath` (absolute) keeps one spec's history (index runs_spec). */
+  list(limit = 50, filter: { specPath?: string } = {}): (RunRecord & { hits: number; nodes: number })[] {
+    const where = filter.specPath === undefined ? '' : 'WHERE r.spec_path = @specPath';
     const rows = this.db
       .prepare(
         `SELECT r.*, (SELECT COUNT(*) FROM run_nodes n WHERE n.run_id = r.id) AS n_nodes,
                 (SELECT COUNT(*) FROM run_nodes n WHERE n.run_id = r.id AND n.hit = 1) AS n_hits
-         FROM runs r ORDER BY r.started_at DESC LIMIT ?`,
+         FROM runs r ${where} ORDER BY r.started_at DESC LIMIT @limit`,
       )
-      .all(limit) as any[];
+      .all({ limit, ...(filter.specPath === undefined ? {} : { specPath: filter.specPath }) }) as any[];
     return rows.map((row) => ({ ...this.toRecord(row), hits: row.n_hits, nodes: row.n_nodes }));
+  }
+
+  /** The points of a sweep (by id or unique prefix), in point order, with their nodes. */
+  sweep(idOrPrefix: string): RunRecord[] {
+    let rows = this.db.prepare('SELECT * FROM runs WHERE sweep_id = ? ORDER BY sweep_point').all(idOrPrefix) as any[];
+    if (rows.length === 0) {
+      const ids = this.db.prepare("SELECT DISTINCT sweep_id FROM runs WHERE sweep_id LIKE ? ESCAPE '\\' LIMIT 2").all(`${escapeLike(idOrPrefix)}%`) as { sweep_id: string }[];
+      if (ids.length === 1) rows = this.db.prepare('SELECT * FROM runs WHERE sweep_id = ? ORDER BY sweep_point').all(ids[0].sweep_id) as any[];
+    }
+    return rows.map((row) => this.withNodes(row));
   }
 
   /** A run by id or unique id prefix (undefined when none or several match). */
@@ -223,8 +261,15 @@ export class RunStore implements RunRecords {
       hit: n.hit === 1,
       ms: n.ms,
       error: n.error ?? undefined,
+      contentId: n.content_id ?? undefined,
+      weightsHash: n.weights_hash ?? undefined,
     }));
     return rec;
+  }
+
+  /** Every run id, newest first (for "did you mean" when an id matches none). */
+  ids(): string[] {
+    return this.db.prepare('SELECT id FROM runs ORDER BY started_at DESC').pluck().all() as string[];
   }
 
   /** How many runs match a prefix (to tell "no such run" from "ambiguous"). */

@@ -15,7 +15,7 @@ export interface TableLayout {
 }
 
 /** The layout version this code writes; a database with a larger one came from a newer version. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 interface ColumnInfo {
   name: string;

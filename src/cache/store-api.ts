@@ -54,6 +54,8 @@ export interface RunRecords {
   finish(runId: string, status: RunStatus, metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): void;
   list(limit?: number): (RunRecord & { hits: number; nodes: number })[];
   get(idOrPrefix: string): RunRecord | undefined;
+  /** The points of a sweep, in point order. */
+  sweep(idOrPrefix: string): RunRecord[];
   count(prefix: string): number;
 }
 

@@ -22,6 +22,8 @@ export type RunEvent =
       metrics: Record<string, Record<string, number>>;
       /** Metrics of per-batch nodes (fetch, sample…), by node label; `runs show` lists them. */
       batchMetrics: Record<string, Record<string, number>>;
+      /** A sweep's points (each its own run record), when the run expanded a sweep. */
+      sweep?: { id: string; axes: string[]; points: { index: number; values: Record<string, unknown>; runId: string; status: 'ok' | 'failed' | 'interrupted'; metrics: Record<string, Record<string, number>>; error?: string }[] };
     };
 
 export type Reporter = (event: RunEvent) => void;

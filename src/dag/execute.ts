@@ -74,9 +74,12 @@ function describeNode(node: PlanNode): string {
   return `step \`${node.step.name}\`, batch ${node.batch.index + 1}/${node.batch.count} (${shown})`;
 }
 
-/** Depth-first over batches: batch 1's chain before batch 5's fetch; whole-universe steps last. */
+/**
+ * Point by point, and within a point depth-first over batches: batch 1's chain before batch 5's
+ * fetch, whole-universe steps last. A sweep's first point finishes (and reports) first.
+ */
 function priorityOf(node: PlanNode): Priority {
-  return [node.batch ? node.batch.index : Number.MAX_SAFE_INTEGER, -node.depth];
+  return [node.ref.point ?? 0, node.batch ? node.batch.index : Number.MAX_SAFE_INTEGER, -node.depth];
 }
 
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
@@ -125,7 +128,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         env,
         provider: base.provider,
         sessions: base.sessions,
-        pipeline: { name: plan.spec.name, batchSize: plan.spec.batchSize, dataEndSet: typeof (plan.spec.data as { end?: unknown }).end === 'string' },
+        pipeline: { name: node.spec.name, batchSize: node.spec.batchSize, dataEndSet: typeof (node.spec.data as { end?: unknown }).end === 'string' },
         progress: (fraction: number, note?: string) => report({ type: 'node-progress', node: node.id, ref: node.ref, step: node.step.name, fraction, note }),
         warn: (message: string) => report({ type: 'warn', node: node.id, message }),
         info: (message: string) => report({ type: 'info', node: node.id, message }),

@@ -30,9 +30,10 @@ function undeclared(kind: string, use: KindUse): never {
 }
 
 /** What a kind's hooks see about one node: only the uses it declared. */
-export function keyContextOf(node: Pick<PlanNode, 'kind' | 'step' | 'params' | 'batch'>, plan: Pick<Plan, 'spec'>, env: RunEnvironment): KeyContext {
+export function keyContextOf(node: Pick<PlanNode, 'kind' | 'step' | 'params' | 'batch'> & { spec?: Spec }, plan: Pick<Plan, 'spec'>, env: RunEnvironment): KeyContext {
   const uses = new Set(node.kind.uses ?? []);
-  const spec = plan.spec;
+  // A sweep point's node reads its point's spec (its data, seed, universe).
+  const spec = node.spec ?? plan.spec;
   const kind = node.kind.name;
   return {
     step: node.step,

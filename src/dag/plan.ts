@@ -23,6 +23,10 @@ export interface PlanNode {
   dependents: string[];
   /** Position of the step in topological step order (deeper runs first within a batch). */
   depth: number;
+  /** The spec this node's params and uses come from (a sweep point's spec in a sweep). */
+  spec: Spec;
+  /** The sweep points this node serves (all of them when shared); absent outside a sweep. */
+  points?: number[];
 }
 
 export interface Plan {
@@ -33,6 +37,8 @@ export interface Plan {
   /** Step names in topological order. */
   stepOrder: string[];
   batches: BatchInfo[];
+  /** The sweep points, when the plan expands a sweep (nodes say which points they serve). */
+  points?: { index: number; values: Record<string, unknown>; spec: Spec }[];
 }
 
 export type { KindRegistry } from '../steps/kind.js';
@@ -189,7 +195,7 @@ export function planSpec(spec: Spec, kinds: KindRegistry): Plan {
         else inputs[role] = upPerBatch && !batch ? ids : ids[0];
         deps.push(...ids);
       }
-      nodes.set(id, { id, ref, step, kind, batch, params, inputs, deps, dependents: [], depth });
+      nodes.set(id, { id, ref, step, kind, batch, params, inputs, deps, dependents: [], depth, spec });
       ids.push(id);
       order.push(id);
     }

@@ -37,6 +37,10 @@ export interface LoadOptions {
    * (a program or test that adds kinds of its own).
    */
   kinds?: readonly KindSchemaSource[];
+  /** Overrides built by the caller (a sweep point's values), applied after --set. */
+  overrides?: Override[];
+  /** Load as one point of a sweep: the `sweep` section is dropped from the result. */
+  point?: boolean;
 }
 
 function displayPath(path: string): string {
@@ -50,7 +54,7 @@ function makeLocator(doc: Document, lines: LineCounter, file: string, overrides:
     // A value set on the command line is located at the flag that set it.
     for (let i = overrides.length - 1; i >= 0; i--) {
       const o = overrides[i];
-      if (o.path.length <= path.length && o.path.every((k, j) => String(path[j]) === k)) return { file: o.origin };
+      if (o.path.length <= path.length && o.path.every((k, j) => String(path[j]) === k)) return o.location ?? { file: o.origin };
     }
     // Walk down as far as the document goes; report the deepest node that exists.
     let node: unknown = doc.contents;
@@ -170,7 +174,13 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
   for (const arg of opts.set ?? []) overrides.push(parseSetArg(arg, stepKinds));
   const conflicts = overrideConflicts(overrides);
   if (conflicts.length) throw new UsageError(conflicts);
+  for (const o of opts.overrides ?? []) {
+    const set = overrides.find((p) => p.origin.startsWith('--set ') && p.path.join('.') === o.path.join('.'));
+    if (set) throw UsageError.one(`${set.origin} and the sweep both set ${o.path.join('.')}`, 'keep one of them: sweep it, or set it', { file: set.origin });
+  }
+  overrides.push(...(opts.overrides ?? []));
   for (const o of overrides) applyOverride(obj, o);
+  if (opts.point) delete obj.sweep;
 
   // ajv applies a kind's param defaults inside `allOf/then`, which it evaluates before the
   // `params: {}` default exists: create the empty maps first so every default lands.

@@ -3,7 +3,7 @@
  * `--epochs`, `--sample-interval`, `--max-tickers`, `--tickers-file`), mapped onto spec paths.
  */
 import { parse as parseYamlValue } from 'yaml';
-import { UsageError, type Diagnostic } from '../util/errors.js';
+import { UsageError, type Diagnostic, type SourceLocation } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 
 export interface Override {
@@ -12,6 +12,8 @@ export interface Override {
   value: unknown;
   /** How the user wrote it, for messages: `--set train.epochs=5`. */
   origin: string;
+  /** Where it was written when that is a place in a file (a sweep's grid entry); else the origin. */
+  location?: SourceLocation;
 }
 
 export interface SeedFlags {

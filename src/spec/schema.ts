@@ -97,6 +97,63 @@ const PROPERTIES: Json = {
       }
     }
   },
+  "sweep": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+      "grid"
+    ],
+    "description": "A grid of runs in one DAG: each point overrides params; nodes whose inputs and params agree are computed once for all points (docs/sweeps.md).",
+    "properties": {
+      "mode": {
+        "enum": [
+          "cross",
+          "zip"
+        ],
+        "default": "cross",
+        "description": "cross: every combination of the lists; zip: the i-th values of every list together (equal lengths)."
+      },
+      "max_points": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100000,
+        "default": 1000,
+        "description": "Refuse a grid larger than this (a typo in a range should not start 10,000 runs)."
+      },
+      "grid": {
+        "type": "object",
+        "minProperties": 1,
+        "description": "Param path (as --set writes it: days, sample_interval, train.epochs, universe.tickers_file, train.preset) → a list of values or a range {from, to, step}.",
+        "additionalProperties": {
+          "oneOf": [
+            {
+              "type": "array",
+              "minItems": 1
+            },
+            {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "from",
+                "to"
+              ],
+              "properties": {
+                "from": {
+                  "type": "number"
+                },
+                "to": {
+                  "type": "number"
+                },
+                "step": {
+                  "type": "number"
+                }
+              }
+            }
+          ]
+        }
+      }
+    }
+  },
   "data": {
     "$ref": "data.schema.json"
   },
