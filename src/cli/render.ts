@@ -4,6 +4,7 @@
  */
 import type { Reporter, RunEvent } from '../dag/events.js';
 import { shortKey } from '../cache/key.js';
+import { SUMMARY_KEYS, scoreboardLines } from './summary-model.js'; // the train node's scoreboard
 
 const fmtMs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
@@ -35,50 +36,6 @@ export function summaryLines(e: Extract<RunEvent, { type: 'run-end' }>): string[
   }
   lines.push(`  details: mlx-intraday runs show ${e.runId}`);
   return lines;
-}
-
-/** Train metrics kept on the node's line; the rest go into the scoreboard below it. */
-const SUMMARY_KEYS = new Set(['samples', 'epochs', 'best_val_loss', 'test_loss']);
-
-const REGIMES = ['trend-calm', 'trend-volatile', 'range-calm', 'range-volatile'];
-const cell = (v: number | undefined, w = 9) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(4)).padStart(w);
-
-/** Model vs ridge vs oracle on the test split, beside the base rate; then IC by regime. */
-export function scoreboardLines(m: Record<string, number>): string[] {
-  const rows: [string, string][] = [
-    ['model', ''],
-    [`ridge (λ = ${m.ridge_alpha}·n)`, 'ridge_'],
-  ];
-  if (m.oracle_ic !== undefined) rows.push(['oracle (generator)', 'oracle_']);
-  const out = [`    test split, ${formatMetric(m.test_samples)} samples  ${'IC'.padStart(9)}${'rank IC'.padStart(9)}${'dir.acc'.padStart(9)}`];
-  for (const [label, pre] of rows) out.push(`    ${label.padEnd(31)}${cell(m[`${pre}ic`])}${cell(m[`${pre}rank_ic`])}${cell(m[`${pre}directional_accuracy`])}`);
-  out.push(`    ${`base rate (always ${m.base_sign > 0 ? 'up' : 'down'})`.padEnd(31)}${''.padStart(18)}${cell(m.base_rate)}`);
-  const present = REGIMES.filter((r) => m[`n[${r}]`] !== undefined);
-  if (present.length > 0) {
-    out.push(`    IC by regime ${''.padEnd(18)}${present.map((r) => r.padStart(16)).join('')}`);
-    out.push(`    ${'samples'.padEnd(31)}${present.map((r) => String(m[`n[${r}]`]).padStart(16)).join('')}`);
-    for (const [label, pre] of rows) out.push(`    ${label.padEnd(31)}${present.map((r) => cell(m[`${pre}ic[${r}]`], 16)).join('')}`);
-  }
-  if (m.ablation_k !== undefined) {
-    out.push(`    selection ablation (top-${m.ablation_k} per regime chosen on validation): IC top-${m.ablation_k} ${cell(m.ic_top_k, 0)} | all ${cell(m.ic_all_indicators, 0)} | random ${m.ablation_k} ${cell(m.ic_random_k, 0)}`);
-  }
-  const tops = new Map<string, string[]>();
-  for (const [k, v] of Object.entries(m)) {
-    const t = /^top\[(.+)\]#(\d+) (.+)$/.exec(k);
-    if (!t) continue;
-    const list = tops.get(t[1]) ?? [];
-    list[Number(t[2]) - 1] = `${t[3]} ${v.toFixed(2)}`;
-    tops.set(t[1], list);
-  }
-  if (tops.size > 0) out.push('    top indicators by regime (mean gate on validation):');
-  for (const [regime, list] of tops) out.push(`      ${regime.padEnd(15)} ${list.filter(Boolean).join(', ')}`);
-  if (m.regime_agreement !== undefined) {
-    out.push(`    regimes vs the generator's hidden regime: agreement ${m.regime_agreement.toFixed(3)} (chance ${m.regime_agreement_chance.toFixed(3)}, κ ${m.regime_agreement_kappa.toFixed(2)})`);
-  }
-  if (m.one_sign_share >= 0.95) {
-    out.push(`    warning: the model predicts one sign for ${(100 * m.one_sign_share).toFixed(1)}% of test samples; its directional accuracy is about the base rate`);
-  }
-  return out;
 }
 
 function plainLine(e: RunEvent, t0: number): string | undefined {
