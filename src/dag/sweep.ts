@@ -13,7 +13,10 @@ import type { KindRegistry } from '../steps/kind.js';
 import { nodeLabel, type NodeRef } from './node-ref.js';
 import { planSpec, type Plan, type PlanNode } from './plan.js';
 
-/** What a node's output is a function of, without running anything (its inputs by identity). */
+/**
+ * What a node's output is a function of, without running anything (its inputs by identity). A
+ * gate input (precheck) never shapes the output, so it does not split a node across points.
+ */
 function identityOf(node: PlanNode, inputIdentity: (id: string) => string): string {
   const spec = node.spec;
   const uses = new Set(node.kind.uses ?? []);
@@ -51,17 +54,21 @@ export function planSweep(sweep: Sweep, kinds: KindRegistry): Plan & { stats: Sw
   const all = sweep.points.length;
   const perPoint = sweep.points.map((p) => planSpec(p.spec, kinds));
   /** identity → the first node seen with it, and the points it serves. */
-  const groups = new Map<string, { node: PlanNode; points: number[]; order: number }>();
+  const groups = new Map<string, { node: PlanNode; points: number[]; order: number; deps: Set<string> }>();
   const identityIn = perPoint.map(() => new Map<string, string>());
   let seen = 0;
   perPoint.forEach((plan, p) => {
     for (const id of plan.order) {
       const node = plan.nodes.get(id)!;
-      const ident = identityOf(node, (inputId) => identityIn[p].get(inputId)!);
+      const ident = identityOf(node, (inputId) => (plan.nodes.get(inputId)!.kind.contentIdMode === 'gate' ? 'gate' : identityIn[p].get(inputId)!));
       identityIn[p].set(id, ident);
+      const deps = node.deps.map((d) => identityIn[p].get(d)!);
       const g = groups.get(ident);
-      if (g) g.points.push(p);
-      else groups.set(ident, { node, points: [p], order: seen++ });
+      // A shared node waits for the gates of every point it serves: it runs only when all pass.
+      if (g) {
+        g.points.push(p);
+        for (const d of deps) g.deps.add(d);
+      } else groups.set(ident, { node, points: [p], order: seen++, deps: new Set(deps) });
     }
   });
 
@@ -81,15 +88,25 @@ export function planSweep(sweep: Sweep, kinds: KindRegistry): Plan & { stats: Sw
     const inputs = Object.fromEntries(Object.entries(g.node.inputs).map(([role, ids]) => [role, Array.isArray(ids) ? ids.map(mapId) : mapId(ids)]));
     const id = labelOf.get(ident)!;
     const ref: NodeRef = g.points.length === all ? { step: g.node.ref.step, batch: g.node.ref.batch } : { step: g.node.ref.step, batch: g.node.ref.batch, point: p };
-    nodes.set(id, { ...g.node, id, ref, inputs, deps: g.node.deps.map(mapId), dependents: [], points: g.points });
+    nodes.set(id, { ...g.node, id, ref, inputs, deps: [...g.deps].map((d) => labelOf.get(d)!), dependents: [], points: g.points });
     order.push(id);
   }
   for (const n of nodes.values()) for (const d of n.deps) nodes.get(d)!.dependents.push(n.id);
+  // Every node after its inputs (a shared node may wait for a later point's gate).
+  const topo: string[] = [];
+  const placed = new Set<string>();
+  const place = (id: string) => {
+    if (placed.has(id)) return;
+    placed.add(id);
+    for (const d of nodes.get(id)!.deps) place(d);
+    topo.push(id);
+  };
+  order.forEach(place);
   const unshared = perPoint.reduce((s, pl) => s + pl.nodes.size, 0);
   return {
     spec: sweep.base,
     nodes,
-    order,
+    order: topo,
     stepOrder: perPoint[0].stepOrder,
     batches: perPoint[0].batches,
     points: sweep.points,
