@@ -16,6 +16,7 @@ import { resolvePlan } from './dag/resolve.js';
 import { shortKey } from './cache/key.js';
 import { printTable, parseDuration, formatBytes } from './cli/format.js';
 import { precheckCommand } from './cli/precheck.js';
+import { registerReportCommand } from './cli/report.js';
 import { registerSelectCommand } from './cli/select.js';
 
 interface CommonOpts {
@@ -209,6 +210,8 @@ runs
       cache.close();
     }
   });
+
+registerReportCommand(program, globals);
 
 const cacheCmd = program.command('cache').description('inspect and maintain the artifact cache');
 cacheCmd

@@ -41,6 +41,16 @@ export interface SharpeComparison {
   verdict: string;
 }
 
+/**
+ * The plain-words verdict of a CI on A − B: "A beats B at 95%" when it lies above 0, "B beats A at
+ * 95%" when below, else "no significant difference at 95%" (and a note when there is no CI).
+ */
+export function verdictText(a: string, b: string, lower: number, upper: number, confidence: number, days: number): string {
+  const level = `${+(confidence * 100).toFixed(2)}%`;
+  if (!(lower <= upper)) return `not enough days (${days}) for a confidence interval`;
+  return lower > 0 ? `${a} beats ${b} at ${level}` : upper < 0 ? `${b} beats ${a} at ${level}` : `no significant difference at ${level}`;
+}
+
 /** Day indices of one resample of length D. */
 export function resampleDays(D: number, blockDays: number, method: 'stationary' | 'moving', rng: Rng, out = new Int32Array(D)): Int32Array {
   if (method === 'stationary') {
@@ -78,9 +88,8 @@ export function bootstrapSharpeDifference(
   if (!(confidence > 0 && confidence < 1)) throw new Error(`backtest: bootstrap confidence must be in (0, 1), got ${confidence}`);
   const sharpeA = sharpeRatio(dailyA);
   const sharpeB = sharpeRatio(dailyB);
-  const level = `${+(confidence * 100).toFixed(2)}%`;
   const base = { a: names.a, b: names.b, sharpeA, sharpeB, difference: sharpeA - sharpeB, confidence, samples, blockDays, method, days: D, seed };
-  if (D < 3) return { ...base, lower: NaN, upper: NaN, shareAtOrBelowZero: NaN, verdict: `not enough days (${D}) for a confidence interval` };
+  if (D < 3) return { ...base, lower: NaN, upper: NaN, shareAtOrBelowZero: NaN, verdict: verdictText(names.a, names.b, NaN, NaN, confidence, D) };
 
   const rng = new Rng(seed);
   const idx = new Int32Array(D);
@@ -101,7 +110,6 @@ export function bootstrapSharpeDifference(
   diffs.sort();
   const lower = quantileSorted(diffs, (1 - confidence) / 2);
   const upper = quantileSorted(diffs, 1 - (1 - confidence) / 2);
-  const verdict =
-    lower > 0 ? `${names.a} beats ${names.b} at ${level}` : upper < 0 ? `${names.b} beats ${names.a} at ${level}` : `no significant difference at ${level}`;
+  const verdict = verdictText(names.a, names.b, lower, upper, confidence, D);
   return { ...base, lower, upper, shareAtOrBelowZero: atOrBelow / samples, verdict };
 }

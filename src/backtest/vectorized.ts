@@ -7,13 +7,13 @@
  *   const r = await runVectorizedBacktest({ symbols: ['AAPL', 'MSFT', 'NVDA'],
  *     start: '2026-10-01', end: '2026-10-30', strategy: ['avwap', 'rsi-reversion', 'buy-and-hold'] });
  */
-import type { Panel } from '../data/panel.js';
+import type { Panel, SessionInfo } from '../data/panel.js';
 import type { Provider } from '../data/provider.js';
 import { createProvider, defaultEndDate, endDateOf, sessionsBetween, sessionsEnding, type DataConfig } from '../data/index.js';
 import { computeIndicators, resolveIndicatorNames } from '../indicators/index.js';
 import type { CostModel, SimulationResult, Sizing, TradeColumns } from './bar-types.js';
 import { bootstrapSharpeDifference, type BootstrapOptions, type SharpeComparison } from './bootstrap.js';
-import { indicatorPlanes, planesFrom } from './indicator-planes.js';
+import { indicatorPlanes, mergePlanes, planesFrom, type IndicatorPlanes } from './indicator-planes.js';
 import { portfolioMetrics, tickerMetrics, type StrategyMetrics, type TickerMetrics } from './metrics.js';
 import { mergeSimulations, portfolioSeries } from './portfolio.js';
 import { resolveSimulationOptions, simulate } from './simulate.js';
@@ -37,6 +37,24 @@ export interface VectorizedBacktestOptions {
   provider?: Provider;
   /** Already-loaded bars, one panel per ticker batch over the same sessions (skips the provider). */
   panels?: Panel[];
+  /**
+   * Bars (and optionally indicators already computed for them) one ticker batch at a time, e.g.
+   * read from a cache as they are needed, so memory is bounded by the batch. Indicators the
+   * strategies need but `indicators` lacks are computed from the panel. Skips the provider.
+   */
+  batches?: Iterable<BacktestBatch> | AsyncIterable<BacktestBatch>;
+  /**
+   * Trade from this time on (epoch ms, ISO string or Date): strategies (and the indicators they
+   * read) see every bar given, so history before it warms them up, but positions before it are
+   * flat and the results (equity, sessions, metrics) start at the session that contains it. The
+   * first fill is at the open of the bar after the first bar at or after `tradeFrom`.
+   */
+  tradeFrom?: number | string | Date;
+  /**
+   * Sessions of bars loaded before `start` from the provider to warm up indicators (and the
+   * model's context); trading starts at `start`. Default 0.
+   */
+  warmupSessions?: number;
   costs?: CostModel;
   sizing?: Sizing;
   /** Default true (buy-and-hold holds overnight unless its spec says otherwise). */
@@ -81,26 +99,84 @@ export interface VectorizedBacktestResult {
   indicators: string[];
 }
 
+/** One ticker batch of bars, with indicators already computed for it when there are. */
+export interface BacktestBatch {
+  panel: Panel;
+  indicators?: IndicatorPlanes;
+}
+
 function toDate(x: string | Date): string {
   return x instanceof Date ? x.toISOString().slice(0, 10) : x;
 }
 
-async function* loadPanels(opts: VectorizedBacktestOptions, batchSize: number): AsyncGenerator<Panel> {
-  if (opts.panels) {
-    yield* opts.panels;
+function toMs(x: number | string | Date): number {
+  const ms = typeof x === 'number' ? x : x instanceof Date ? x.getTime() : Date.parse(x);
+  if (!Number.isFinite(ms)) throw new Error(`backtest: tradeFrom ${JSON.stringify(x)} is not a time`);
+  return ms;
+}
+
+async function* loadBatches(opts: VectorizedBacktestOptions, batchSize: number): AsyncGenerator<BacktestBatch & { tradeFrom?: number }> {
+  const given = opts.batches ?? (opts.panels ? opts.panels.map((panel) => ({ panel })) : undefined);
+  if (given) {
+    for await (const b of given) yield b;
     return;
   }
   const data = opts.data ?? {};
   const provider = opts.provider ?? createProvider(data, { baseDir: opts.baseDir ?? process.cwd(), env: opts.env ?? process.env });
   const end = opts.end !== undefined ? toDate(opts.end) : endDateOf(data) ?? defaultEndDate(data, { provider, baseDir: opts.baseDir });
-  let sessions;
+  let sessions: SessionInfo[];
   if (opts.start !== undefined) sessions = sessionsBetween(toDate(opts.start), end);
   else if (opts.days !== undefined) sessions = sessionsEnding(end, opts.days);
   else throw new Error('backtest: give `start` (with an optional `end`) or `days`');
+  const warm = opts.warmupSessions ?? 0;
+  if (!Number.isInteger(warm) || warm < 0) throw new Error(`backtest: warmupSessions must be a whole number ≥ 0, got ${warm}`);
+  if (sessions.length === 0) throw new Error(`backtest: no sessions between ${opts.start ?? '…'} and ${end}`);
+  let tradeFrom: number | undefined;
+  if (warm > 0) {
+    tradeFrom = sessions[0].openMs;
+    const before = sessionsEnding(sessions[0].date, warm + 1).slice(0, -1);
+    sessions = [...before, ...sessions];
+  }
   for (let i = 0; i < opts.symbols.length; i += batchSize) {
     const tickers = opts.symbols.slice(i, i + batchSize);
-    yield await provider.fetch({ tickers, sessions: sessions.map((s) => ({ ...s })), signal: opts.signal });
+    yield { panel: await provider.fetch({ tickers, sessions: sessions.map((s) => ({ ...s })), signal: opts.signal }), tradeFrom };
   }
+}
+
+/**
+ * The rows of a panel from row r0 (a session's first row) on, as a panel of its own. Arrays are
+ * views, not copies.
+ */
+export function panelFromRow(p: Panel, r0: number): Panel {
+  if (r0 === 0) return p;
+  const s0 = p.sessionOfRow[r0];
+  if (p.sessions[s0].start !== r0) throw new Error(`backtest: row ${r0} does not start a session`);
+  const N = p.N;
+  const cut = <A extends Float32Array | Uint8Array>(a: A) => a.subarray(r0 * N) as A;
+  return {
+    tickers: p.tickers,
+    T: p.T - r0,
+    N,
+    open: cut(p.open),
+    high: cut(p.high),
+    low: cut(p.low),
+    close: cut(p.close),
+    volume: cut(p.volume),
+    mask: cut(p.mask),
+    time: p.time.subarray(r0),
+    minuteOfSession: p.minuteOfSession.subarray(r0),
+    sessionOfRow: Int32Array.from(p.sessionOfRow.subarray(r0), (s) => s - s0),
+    sessions: p.sessions.slice(s0).map((s) => ({ ...s, start: s.start - r0 })),
+  };
+}
+
+/** Where trading starts: the first row at or after `from`, and the first row of its session. */
+function tradeWindow(p: Panel, from: number | undefined): { r0: number; rf: number } {
+  if (from === undefined) return { r0: 0, rf: 0 };
+  let rf = 0;
+  while (rf < p.T && p.time[rf] < from) rf++;
+  if (rf === p.T) throw new Error(`backtest: no bar at or after tradeFrom ${new Date(from).toISOString()} (the bars end ${p.T ? new Date(p.time[p.T - 1]).toISOString() : 'before they start'})`);
+  return { r0: p.sessions[p.sessionOfRow[rf]].start, rf };
 }
 
 function pickComparison(names: string[], compare: VectorizedBacktestOptions['compare']): { a: string; b: string } | undefined {
@@ -135,20 +211,34 @@ export async function runVectorizedBacktest(opts: VectorizedBacktestOptions): Pr
   const parts: SimulationResult[][] = strategies.map(() => []);
   let first: Panel | undefined;
   let seen = 0;
-  for await (const panel of loadPanels(opts, batchSize)) {
+  const tradeFrom = opts.tradeFrom !== undefined ? toMs(opts.tradeFrom) : undefined;
+  for await (const batch of loadBatches(opts, batchSize)) {
     opts.signal?.throwIfAborted();
-    if (first && (panel.T !== first.T || panel.sessions.length !== first.sessions.length)) throw new Error('backtest: panels cover different sessions');
+    const full = batch.panel;
+    const expected = opts.symbols.slice(seen, seen + full.N);
+    if (full.tickers.some((t, j) => t !== expected[j])) throw new Error(`backtest: panel tickers ${full.tickers.join(',')} do not follow \`symbols\` (expected ${expected.join(',')})`);
+    const given = batch.indicators;
+    if (given && (given.T !== full.T || given.N !== full.N)) throw new Error(`backtest: the indicators of batch ${full.tickers.join(',')} are [${given.T}, ${given.N}], its bars [${full.T}, ${full.N}]`);
+    const lacking = given ? indicatorNames.filter((n) => !given.has(n)) : indicatorNames;
+    const computed = lacking.length > 0 ? indicatorPlanes(computeIndicators(full, { names: lacking })) : planesFrom(full.T, full.N, {});
+    const planes = given ? mergePlanes(given, computed) : computed;
+    const { r0, rf } = tradeWindow(full, tradeFrom ?? batch.tradeFrom);
+    const panel = panelFromRow(full, r0);
+    if (first && (panel.T !== first.T || panel.sessions.length !== first.sessions.length || panel.time[0] !== first.time[0])) throw new Error('backtest: panels cover different sessions');
     first ??= panel;
-    const expected = opts.symbols.slice(seen, seen + panel.N);
-    if (panel.tickers.some((t, j) => t !== expected[j])) throw new Error(`backtest: panel tickers ${panel.tickers.join(',')} do not follow \`symbols\` (expected ${expected.join(',')})`);
-    const planes =
-      indicatorNames.length > 0 ? indicatorPlanes(computeIndicators(panel, { names: indicatorNames })) : planesFrom(panel.T, panel.N, {});
     for (let k = 0; k < strategies.length; k++) {
       const s = strategies[k];
-      const target = await s.positions({ panel, indicators: planes });
+      const fullTarget = await s.positions({ panel: full, indicators: planes });
+      if (fullTarget.length !== full.T * full.N) throw new Error(`backtest: strategy ${s.name} returned ${fullTarget.length} targets, expected T*N = ${full.T * full.N}`);
+      let target = fullTarget;
+      if (rf > 0) {
+        // Flat before tradeFrom: the results start at its session.
+        target = fullTarget.slice(r0 * full.N);
+        target.fill(0, 0, (rf - r0) * full.N);
+      }
       parts[k].push(simulate(panel, target, { costs: opts.costs, sizing: opts.sizing, portfolioN: N, flatAtClose: s.flatAtClose ?? flatDefault }));
     }
-    seen += panel.N;
+    seen += full.N;
   }
   if (!first) throw new Error('backtest: no bars were loaded');
   if (seen !== N) throw new Error(`backtest: the panels hold ${seen} tickers, symbols lists ${N}`);

@@ -5,6 +5,7 @@
 import type { Reporter, RunEvent } from '../dag/events.js';
 import { shortKey } from '../cache/key.js';
 import { SUMMARY_KEYS, scoreboardLines } from './summary-model.js'; // the train node's scoreboard
+import { backtestSummaryLines, isBacktestMetrics } from './summary-backtest.js';
 
 const fmtMs = (ms: number) => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
@@ -20,20 +21,14 @@ export function summaryLines(e: Extract<RunEvent, { type: 'run-end' }>): string[
   const lines: string[] = [];
   const cacheNote = c.hit === total ? ' — all cache hits, nothing recomputed' : c.hit > 0 ? ` (${c.hit} from cache)` : '';
   lines.push(`run ${e.runId} ${e.status} in ${fmtMs(e.ms)}: ${total} nodes, ${c.hit} cached, ${c.ran} ran${c.failed ? `, ${c.failed} failed` : ''}${c.skipped ? `, ${c.skipped} skipped` : ''}${c.cancelled ? `, ${c.cancelled} cancelled` : ''}${cacheNote}`);
-  const bt = Object.entries(e.metrics).find(([id]) => e.metrics[id].model_sharpe !== undefined);
   for (const [node, m] of Object.entries(e.metrics)) {
+    if (isBacktestMetrics(m)) continue; // its table follows (summary-backtest.ts)
     const scored = m.ic !== undefined && m.ridge_ic !== undefined;
     const shown = Object.entries(m).filter(([k]) => !scored || SUMMARY_KEYS.has(k));
     lines.push(`  ${node}: ${shown.map(([k, v]) => `${k} ${formatMetric(v)}`).join(', ')}`);
     if (scored) lines.push(...scoreboardLines(m));
   }
-  if (bt) {
-    const m = bt[1];
-    lines.push(`  backtest (test split): model Sharpe ${formatMetric(m.model_sharpe)}, return ${(100 * m.model_return).toFixed(2)}% | AVWAP rule Sharpe ${formatMetric(m.baseline_sharpe)}, return ${(100 * m.baseline_return).toFixed(2)}%`);
-    if (m.test_sessions !== undefined && m.test_sessions < 20) {
-      lines.push(`  note: the test split spans only ${m.test_sessions} session${m.test_sessions === 1 ? '' : 's'}; annualized Sharpe ratios from so few are noise (use more --days)`);
-    }
-  }
+  lines.push(...backtestSummaryLines(e));
   lines.push(`  details: mlx-intraday runs show ${e.runId}`);
   return lines;
 }

@@ -20,8 +20,8 @@ describe('quickstart end to end', () => {
     expect(cold.status).toBe('ok');
     expect([...cold.results.values()].every((r) => r.status === 'ran')).toBe(true);
     const bt = cold.metrics.backtest;
-    expect(Number.isFinite(bt.model_sharpe)).toBe(true);
-    expect(Number.isFinite(bt.baseline_sharpe)).toBe(true);
+    expect(Number.isFinite(bt['sharpe[model]'])).toBe(true);
+    expect(Number.isFinite(bt['sharpe[avwap]'])).toBe(true);
     expect(cold.metrics.train.epochs).toBe(4);
     expect(existsSync(join(dir, 'models', 'quickstart.safetensors'))).toBe(true);
 

@@ -140,10 +140,23 @@ steps:
   ind: {kind: indicators, inputs: [bars]}
   samples: {kind: sample, inputs: [ind, bars]}
   model: {kind: train, inputs: [samples]}
-  bt: {kind: backtest, inputs: [model, samples]}
+  bt: {kind: backtest, inputs: [model, bars, ind]}
 `);
     expect(s.steps.find((x) => x.name === 'model')!.params).toEqual({ model: 'indicator-transformer', preset: 'small', batch_size: 256, learning_rate: 0.001, val_fraction: 0.15, test_fraction: 0.2, gate_penalty: 0.01, target: 'return' });
-    expect(s.steps.find((x) => x.name === 'bt')!.params).toEqual({ threshold: 0, cost_bps: 1, baseline_rule: 'avwap-trend', overlapping: false });
+    expect(s.steps.find((x) => x.name === 'bt')!.params).toEqual({
+      strategies: ['model', 'avwap', 'rsi-reversion', 'model-all', 'buy-and-hold'],
+      compare: ['model', 'avwap'],
+      threshold: 0,
+      commission_bps: 0.5,
+      slippage_bps: 1,
+      range_slippage: 0,
+      volume_slippage_bps: 0,
+      direction: 'long-short',
+      max_weight: 1,
+      flat_at_close: true,
+      bootstrap_samples: 2000,
+      confidence: 0.95,
+    });
     expect(s.data).toMatchObject({ provider: 'synthetic' });
   });
 });

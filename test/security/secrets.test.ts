@@ -171,7 +171,7 @@ function spec(provider: 'polygon' | 'alpaca', scenario: string, withModel: boole
   const model = withModel
     ? `  samples: {kind: sample, inputs: [indicators, bars]}
   train: {kind: train, inputs: [samples], params: {preset: small, batch_size: 64}}
-  backtest: {kind: backtest, inputs: [train, samples]}
+  backtest: {kind: backtest, inputs: [train, bars, indicators]}
 `
     : '';
   writeFileSync(
