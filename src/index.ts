@@ -65,7 +65,7 @@ export { TRANSFORMER_PRESETS, MLP_PRESETS } from './model/presets.js';
 export { computeRegimes, regimeAgreement, REGIME_NAMES, REGIME_DEFINITION, HIDDEN_REGIME_NAMES, type RegimeName, type RegimeDefinition, type Agreement } from './model/regime.js';
 export { computeContext, CONTEXT_NAMES, CONTEXT_DEFINITION } from './model/context.js';
 export { syntheticOracle, hiddenRegimeIndex } from './model/oracle.js';
-export type { SampleSet, TrainParams, TrainResult, TrainedModel, TrainMetrics, ModelConfig, Scaler, EpochStats } from './model/types.js';
+export type { SampleSet, TrainParams, TrainResult, TrainState, TrainedModel, TrainMetrics, ModelConfig, Scaler, EpochStats } from './model/types.js';
 
 // Backtest.
 export { runBacktest, type BacktestInput, type BacktestParams, type BacktestResult, type Metrics as BacktestMetrics } from './backtest/index.js';

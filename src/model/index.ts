@@ -8,6 +8,7 @@ export type {
   TrainParams,
   EpochStats,
   TrainResult,
+  TrainState,
   TrainedModel,
   ModelConfig,
   ModelKind,

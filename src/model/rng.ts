@@ -30,6 +30,16 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /** The generator's whole state, to continue the same sequence later (a resumed training). */
+  getState(): { s: number; spare: number | null } {
+    return { s: this.s, spare: this.spare };
+  }
+
+  setState(state: { s: number; spare: number | null }): void {
+    this.s = state.s >>> 0;
+    this.spare = state.spare;
+  }
+
   /** In-place Fisher–Yates shuffle. */
   shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {

@@ -22,13 +22,17 @@ import { DataError } from '../util/errors.js';
 
 export { abortError, pearson, directionalAccuracy };
 import { Rng } from './rng.js';
-import type { EpochStats, ModelConfig, SampleSet, TrainParams, TrainResult } from './types.js';
+import type { EpochStats, ModelConfig, SampleSet, TrainParams, TrainResult, TrainState } from './types.js';
 
 export interface TrainOptions {
   signal?: AbortSignal;
   onEpoch?: (e: EpochStats) => void;
   /** Called after every optimizer step (for progress bars and memory probes). */
   onStep?: (s: { epoch: number; step: number; stepsPerEpoch: number; loss: number }) => void;
+  /** Continue from this state (same data and params but fewer epochs): bit-identical to training from scratch. */
+  resume?: TrainState;
+  /** Return the final state in the result, so a longer training can continue from it. */
+  keepState?: boolean;
   /** Problems that do not stop training (e.g. feature columns constant or all-NaN in the train split). */
   onWarning?: (message: string) => void;
 }
@@ -46,6 +50,8 @@ export const TRAIN_DEFAULTS = {
   testFraction: 0.2,
   gatePenalty: 0.01,
   target: 'return',
+  // mx.compile on the loss-and-gradient step: off until measured faster (test/bench/model.bench.ts).
+  compile: false,
 } as const satisfies Partial<TrainParams>;
 
 export const DEFAULT_GATE_PENALTY = TRAIN_DEFAULTS.gatePenalty;
@@ -203,6 +209,24 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
     return out.gates && gatePenalty > 0 ? mx.add(loss, mx.multiply(gatePenalty, mx.mean(out.gates))) : loss;
   };
   const valueAndGrad = mx.valueAndGrad(lossFn);
+  // mx.compile over (batch, weights) → (loss, grads): one graph per batch shape (the last,
+  // shorter batch compiles once more). Measured in test/bench/model.bench.ts.
+  const names = Object.keys(p);
+  const compiledStep = params.compile
+    ? mx.compile((xb: mx.array, yb: mx.array, ...ws: mx.array[]) => {
+        const pp: Params = {};
+        names.forEach((n, i) => (pp[n] = ws[i]));
+        const [l, g] = valueAndGrad(pp, xb, yb) as unknown as [mx.array, Params];
+        return [l, ...names.map((n) => g[n])];
+      })
+    : null;
+  const gradStep = (pp: Params, xb: mx.array, yb: mx.array): [mx.array, Params] => {
+    if (!compiledStep) return valueAndGrad(pp, xb, yb) as unknown as [mx.array, Params];
+    const out = compiledStep(xb, yb, ...names.map((n) => pp[n]));
+    const g: Params = {};
+    names.forEach((n, i) => (g[n] = out[i + 1]));
+    return [out[0], g];
+  };
   const st: AdamState = { m: {}, v: {}, t: 0 };
   for (const n of Object.keys(p)) {
     st.m[n] = mx.zerosLike(p[n]);
@@ -219,8 +243,23 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
   let stepCount = 0;
   let lastCollectStep = 0;
   let lastCollectAt = performance.now();
+  const resume = opts.resume;
+  if (resume) {
+    if (!(resume.epoch >= 1 && resume.epoch <= params.epochs)) throw new RangeError(`train: cannot resume from epoch ${resume.epoch} for ${params.epochs} epochs`);
+    const names = Object.keys(p).sort().join(',');
+    if (Object.keys(resume.weights).sort().join(',') !== names) throw new RangeError('train: the state to resume from belongs to another model');
+    p = toMxMany(resume.weights);
+    st.m = toMxMany(resume.adamM);
+    st.v = toMxMany(resume.adamV);
+    st.t = resume.adamT;
+    rng.setState(resume.rng);
+    best = toMxMany(resume.best);
+    bestValLoss = resume.bestValLoss;
+    bestEpoch = resume.bestEpoch;
+    history.push(...resume.history);
+  }
 
-  for (let epoch = 1; epoch <= params.epochs; epoch++) {
+  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= params.epochs; epoch++) {
     const t0 = performance.now();
     for (let i = 0; i < nTr; i++) order[i] = i;
     rng.shuffle(order); // shuffles train rows among themselves only
@@ -233,7 +272,7 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
       const idx = mx.array(Array.from(order.subarray(from, to)), mx.int32);
       const xb = mx.take(data.Xtr, idx, 0);
       const yb = mx.take(data.ytr, idx, 0);
-      const [loss, grads] = valueAndGrad(p, xb, yb) as unknown as [mx.array, Params];
+      const [loss, grads] = gradStep(p, xb, yb);
       p = adamwStep(p, grads, st, params.learningRate, wd, clip);
       mx.eval(loss, ...Object.values(p), ...Object.values(st.m), ...Object.values(st.v));
       const lv = loss.item() as number;
@@ -314,6 +353,9 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
     }
   }
   const weights = fromMxMany(best);
+  const state: TrainState | undefined = opts.keepState
+    ? { epoch: params.epochs, weights: fromMxMany(p), adamM: fromMxMany(st.m), adamV: fromMxMany(st.v), adamT: st.t, rng: rng.getState(), best: weights, bestValLoss, bestEpoch, history: history.map((h) => ({ ...h })) }
+    : undefined;
   await collect();
 
   return {
@@ -324,5 +366,6 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
     split: { trainEnd: split.trainEnd, valEnd: split.valEnd, counts: split.counts },
     metrics: { bestValLoss, bestEpoch, testLoss, testCorr, directionalAccuracy: dirAcc, ...(evaluation ? { evaluation } : {}) },
     params: { ...params },
+    ...(state ? { state } : {}),
   };
 }

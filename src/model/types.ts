@@ -53,6 +53,8 @@ export interface TrainParams {
   ablationK?: number;
   /** 'return' (default): learn y. 'vol-scaled': learn y / (σ̂·√h) when context is fed (target.ts). */
   target?: 'vol-scaled' | 'return';
+  /** Compile the loss-and-gradient step with mx.compile (see docs/model.md, "Speed"). */
+  compile?: boolean;
   /** Run `collect()` at least every this many steps (and after any step slower than 150 ms). Default 4. */
   collectEvery?: number;
 }
@@ -135,6 +137,26 @@ export interface TrainResult extends TrainedModel {
   split: SplitInfo;
   metrics: TrainMetrics;
   params: TrainParams;
+  /** Everything needed to continue this training exactly (when asked for with keepState). */
+  state?: TrainState;
+}
+
+/**
+ * A training after some epochs, exactly: weights, AdamW moments and step, the shuffling RNG,
+ * and the best-so-far (by validation loss). Training E epochs from the state after e < E gives
+ * the same bits as training E epochs at once: the schedule does not depend on the epoch count.
+ */
+export interface TrainState {
+  epoch: number;
+  weights: Record<string, import('../tensor/tensor.js').Tensor>;
+  adamM: Record<string, import('../tensor/tensor.js').Tensor>;
+  adamV: Record<string, import('../tensor/tensor.js').Tensor>;
+  adamT: number;
+  rng: { s: number; spare: number | null };
+  best: Record<string, import('../tensor/tensor.js').Tensor>;
+  bestValLoss: number;
+  bestEpoch: number;
+  history: EpochStats[];
 }
 
 /** Top indicators of one regime by mean gate on validation rows (ablation.ts). */

@@ -9,6 +9,7 @@ import { DEFAULT_CHECKPOINT_NAME, PACKAGE_VERSION, samplesFingerprint, writeSide
 import { formulaEstimate, insufficientMessage, suggestFixes } from '../data/precheck.js';
 import { defineKind, inputsIn, type InputArtifact, type StepContext } from './kind.js';
 import { gatherSamples } from './samples-input.js';
+import { latestTrainState, saveTrainState, trainLineage } from './train-state.js';
 
 export interface CheckpointPaths {
   /** One file per train key: sweep points never overwrite each other's. */
@@ -129,6 +130,8 @@ const PARAMS_SCHEMA = {
   }
   };
 
+const TRAIN_KIND_VERSION = 5;
+
 export const trainKind = defineKind<TrainStepParams>({
   name: 'train',
   description: 'The gated indicator transformer (or an MLP) on every batch\'s samples; checkpoint in the models folder.',
@@ -136,7 +139,7 @@ export const trainKind = defineKind<TrainStepParams>({
   // 3: samples in canonical (time, ticker) order before training.
   // 4: the gated indicator transformer reading the market context and regime.
   // 5: min_samples checked on the rows that reach training; published checkpoint + sidecar.
-  version: 5,
+  version: TRAIN_KIND_VERSION,
   cardinality: 'whole-universe',
   contentIdMode: 'key',
   sharedParams: ['epochs', 'min_samples', 'days', 'sample_interval', 'warmup'],
@@ -158,13 +161,21 @@ export const trainKind = defineKind<TrainStepParams>({
     checkEnoughSamples(ctx.params, set);
     const params = trainParams(ctx);
     ctx.info(`training ${params.model} (${params.preset}) on ${set.S.toLocaleString('en-US')} samples × ${set.F} indicators, ${params.epochs} epochs`);
+    // An epochs sweep costs its longest point: continue from the longest cached shorter training.
+    const store = ctx.env.cache;
+    const lineage = store ? trainLineage(ctx, TRAIN_KIND_VERSION) : undefined;
+    const resume = store && lineage ? latestTrainState(store, lineage, params.epochs) : undefined;
+    if (resume) ctx.info(`continuing from the cached training state after ${resume.epoch} epochs (same samples, params and seed: the same bits as training from scratch)`);
     const result = await trainModel(set, params, {
+      resume,
+      keepState: lineage !== undefined,
       signal: ctx.signal,
       onWarning: (m) => ctx.warn(m),
       onEpoch: (e) => {
         ctx.progress(e.epoch / params.epochs, `epoch ${e.epoch}/${params.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
       },
     });
+    if (store && lineage && result.state) saveTrainState(store, lineage, result.state);
     const ev = result.metrics.evaluation;
     if (ev && ev.model.oneSignShare >= ONE_SIGN_WARNING) {
       ctx.warn(
