@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 1 a run failed, 2 bad spec or usage, 130 interrupted.
  */
 import { Command, Option } from 'commander';
+import { resolve as resolvePath } from 'node:path';
 import { loadSpec, type LoadOptions } from './spec/index.js';
 import { UsageError, formatDiagnostic, isDatabaseDamaged, CacheDamagedError } from './util/errors.js';
 import { redactSecrets, registerEnvSecrets } from './util/redact.js';
@@ -16,6 +17,8 @@ import { resolvePlan } from './dag/resolve.js';
 import { shortKey } from './cache/key.js';
 import { printTable, parseDuration, formatBytes } from './cli/format.js';
 import { precheckCommand } from './cli/precheck.js';
+import { registerRerunCommand } from './cli/rerun.js';
+import { registerDiffCommand } from './cli/diff.js';
 import { registerReportCommand } from './cli/report.js';
 import { registerSelectCommand } from './cli/select.js';
 
@@ -156,13 +159,14 @@ runs
   .command('ls')
   .description('list recent runs')
   .option('--limit <n>', 'how many', int('--limit'), 20)
+  .option('--spec <path>', "only this spec's runs (matched by its resolved path), e.g. --spec pipelines/curated.yaml")
   .option('--json', 'machine-readable output')
-  .action((o: { limit: number; json?: boolean }) => {
+  .action((o: { limit: number; spec?: string; json?: boolean }) => {
     const cache = ArtifactCache.open(globals().cacheDir, { readOnly: true });
     try {
-      const list = new RunStore(cache.db, { readOnly: cache.readOnly }).list(o.limit);
+      const list = new RunStore(cache.db, { readOnly: cache.readOnly }).list(o.limit, o.spec === undefined ? {} : { specPath: resolvePath(o.spec) });
       if (o.json) return console.log(JSON.stringify(list.map(({ specText, resolved, ...r }) => r), null, 2));
-      if (list.length === 0) return console.log('no runs recorded yet — try: mlx-intraday run pipelines/quickstart.yaml');
+      if (list.length === 0) return console.log(o.spec === undefined ? 'no runs recorded yet — try: mlx-intraday run pipelines/quickstart.yaml' : `no runs of ${resolvePath(o.spec)} recorded in ${globals().cacheDir}`);
       printTable(
         list.map((r) => ({
           id: r.id,
@@ -193,7 +197,7 @@ runs
       }
       if (o.json) return console.log(JSON.stringify(r, null, 2));
       console.log(`run ${r.id}  ${r.status}`);
-      console.log(`  spec      ${r.specPath} (sha256 ${r.specHash.slice(0, 12)})`);
+      console.log(`  spec      ${r.specPath} (sha256 ${r.specHash.slice(0, 12)}${r.specBlob ? `, git blob ${r.specBlob.slice(0, 12)}` : ''})`);
       console.log(`  started   ${new Date(r.startedAt).toISOString()}${r.finishedAt ? `, took ${((r.finishedAt - r.startedAt) / 1000).toFixed(2)} s` : ''}`);
       console.log(`  seed      ${r.seed}   version ${r.packageVersion}   git ${r.gitCommit ? `${r.gitCommit.slice(0, 12)}${r.gitDirty ? ' (dirty)' : ''}` : '—'}`);
       const resolved = r.resolved as any;
@@ -212,6 +216,9 @@ runs
   });
 
 registerReportCommand(program, globals);
+
+registerRerunCommand(program, globals);
+registerDiffCommand(program, globals);
 
 const cacheCmd = program.command('cache').description('inspect and maintain the artifact cache');
 cacheCmd
