@@ -104,7 +104,8 @@ export function barModelFrom(model: TrainedModel & { metrics?: TrainMetrics }, o
   const gateSum = REGIME_NAMES.map(() => new Float64Array(Fi));
   const gateRows = REGIME_NAMES.map(() => 0);
   let decisions = 0;
-  let last: { panel: Panel; result: Promise<Predicted> } | undefined;
+  // Both selections come from one pass: the second call for the same bars reuses it.
+  let last: { panel: Panel; planes: IndicatorPlanes; result: Promise<Predicted> } | undefined;
 
   const run = async (panel: Panel, planes: IndicatorPlanes): Promise<Predicted> => {
     const { T, N, mask, time, minuteOfSession, sessionOfRow } = panel;
@@ -198,7 +199,7 @@ export function barModelFrom(model: TrainedModel & { metrics?: TrainMetrics }, o
             : `backtest: strategy model trades on the indicators the model selects per regime, and a ${config.kind} has no gates to select with; use model-all, or train an indicator-transformer`,
         );
       }
-      if (!last || last.panel !== panel) last = { panel, result: run(panel, indicators) };
+      if (!last || last.panel !== panel || last.planes !== indicators) last = { panel, planes: indicators, result: run(panel, indicators) };
       const r = await last.result;
       return which === 'selected' ? r.selected! : r.all;
     },
