@@ -22,6 +22,7 @@ import type { Reporter } from '../dag/events.js';
 import { resolvePlan } from '../dag/resolve.js';
 import { makeEnvironment, PACKAGE_VERSION, planFor, runPipeline } from '../run.js';
 import { parseSpec, type LoadOptions } from '../spec/index.js';
+import { parseSweep } from '../spec/sweep.js';
 import type { Spec } from '../spec/types.js';
 import { UsageError } from '../util/errors.js';
 import { gitCommit, gitDirty } from '../util/gitinfo.js';
@@ -74,6 +75,7 @@ export function loadOptionsFromOverrides(overrides: readonly string[]): { opts: 
       set.push(o.slice('--set '.length));
       continue;
     }
+    if (o.startsWith('sweep ')) continue; // a sweep point's values: replayed from the record's sweepValues
     const sp = o.indexOf(' ');
     const flag = sp < 0 ? o : o.slice(0, sp);
     const value = sp < 0 ? '' : o.slice(sp + 1);
@@ -100,7 +102,7 @@ export function specOfRecord(rec: RunRecord): { spec: Spec; notes: string[] } {
   const notes = unreadable.map((o) => `the recorded override \`${o}\` cannot be replayed; its effect shows in the params compared below`);
   let spec: Spec;
   try {
-    spec = parseSpec(rec.specText, rec.specPath, opts);
+    spec = loadRecorded(rec, opts);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     throw new UsageError([
@@ -114,6 +116,18 @@ export function specOfRecord(rec: RunRecord): { spec: Spec; notes: string[] } {
     spec = { ...spec, universe: { tickers: [...tickers], source: `run ${rec.id}'s record` } };
   }
   return { spec, notes };
+}
+
+/**
+ * The recorded text with the recorded options; a sweep point is the one point of a grid whose
+ * every axis is narrowed to the point's recorded value.
+ */
+function loadRecorded(rec: RunRecord, opts: LoadOptions): Spec {
+  if (rec.sweepValues === undefined) return parseSpec(rec.specText, rec.specPath, opts);
+  const sweep = Object.entries(rec.sweepValues).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  const points = parseSweep(rec.specText, rec.specPath, { ...opts, sweep }).points;
+  if (points.length !== 1) throw UsageError.one(`run ${rec.id} is point ${rec.sweepPoint} of a sweep whose values (${sweep.join(', ')}) no longer give one point`, 'run the sweep again with mlx-intraday run', { file: `rerun ${rec.id}` });
+  return points[0].spec;
 }
 
 /** Lines that differ between two texts: the changed middle once common head and tail are set aside. */
@@ -193,7 +207,7 @@ export async function checkBeforeRerun(rec: RunRecord, spec: Spec, artifacts: Ar
 function parseTickersNow(rec: RunRecord): string[] | undefined {
   try {
     const { opts } = loadOptionsFromOverrides((rec.resolved as { overrides?: string[] }).overrides ?? []);
-    return parseSpec(rec.specText, rec.specPath, opts).universe.tickers;
+    return loadRecorded(rec, opts).universe.tickers;
   } catch {
     return undefined;
   }
@@ -322,6 +336,7 @@ function printComparison(write: (s: string) => void, rec: RunRecord, fresh: RunR
 /** A metric for the table: 6 significant digits when both sides agree, every digit when they do not. */
 function fmt(v: unknown, same: boolean): string {
   if (v === undefined) return '—';
+  if (v === null) return 'NaN'; // a metric that was NaN (JSON keeps it as null)
   if (typeof v !== 'number') return show(v);
   return same ? String(+v.toPrecision(6)) : String(v);
 }

@@ -140,6 +140,23 @@ describe('rerun', () => {
     expect(record(cacheDir, newId).metrics!.train.epochs).toBe(2);
   });
 
+  it('replays one point of a sweep (the grid narrowed to its recorded values)', async () => {
+    const { dir, spec, g, cacheDir } = setup(SMALL('mlp').replace('steps:', 'sweep:\n  grid:\n    epochs: [1, 2]\nsteps:'));
+    const first = await runCli([...g, 'run', spec, '--json'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const cache = ArtifactCache.open(cacheDir, { readOnly: true });
+    const points = new RunStore(cache.db, { readOnly: true }).list(10);
+    cache.close();
+    const p1 = points.find((p) => p.sweepValues?.epochs === 1)!;
+    expect(p1.sweepId).toBeDefined();
+    const r = await runCli([...g, 'rerun', p1.id, '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const result = jsonLines(r.stdout).find((e) => e.type === 'rerun-result');
+    expect(result.identical).toBe(true);
+    expect(record(cacheDir, result.rerun).metrics!.train.epochs).toBe(1);
+    expect(record(cacheDir, result.rerun).metrics).toEqual(record(cacheDir, p1.id).metrics);
+  });
+
   it('an unknown id exits 2 with the nearest ids; an ambiguous prefix names the runs it matches', async () => {
     const { dir, spec, g } = setup(SMALL('mlp', 1));
     const ids: string[] = [];
