@@ -67,8 +67,35 @@ export { computeContext, CONTEXT_NAMES, CONTEXT_DEFINITION } from './model/conte
 export { syntheticOracle, hiddenRegimeIndex } from './model/oracle.js';
 export type { SampleSet, TrainParams, TrainResult, TrainState, TrainedModel, TrainMetrics, ModelConfig, Scaler, EpochStats } from './model/types.js';
 
-// Backtest.
+// Backtest: the bar-level backtester, a trained model as its BarModel, and the run report.
+export {
+  runVectorizedBacktest,
+  barModelFrom,
+  strategyFromSpec,
+  bootstrapSharpeDifference,
+  BUILTIN_STRATEGIES,
+  type VectorizedBacktestOptions,
+  type VectorizedBacktestResult,
+  type StrategyReport,
+  type BacktestBatch,
+  type ModelBarOptions,
+  type ModelBarModel,
+  type RegimeSelection,
+  type Strategy,
+  type StrategyContext,
+  type StrategySpec,
+  type BuiltinStrategyName,
+  type BarModel,
+  type IndicatorPlanes,
+  type CostModel,
+  type Sizing,
+  type StrategyMetrics,
+  type TickerMetrics,
+  type SharpeComparison,
+  type BootstrapOptions,
+} from './backtest/index.js';
 export { runBacktest, type BacktestInput, type BacktestParams, type BacktestResult, type Metrics as BacktestMetrics } from './backtest/index.js';
+export { buildReport, renderReportHtml, reportFromBacktest, buildRunReport, reportInputFromRun, type ReportInput, type FromBacktestOptions } from './report/index.js';
 
 // Errors.
 export { UsageError, type Diagnostic, type SourceLocation } from './util/errors.js';

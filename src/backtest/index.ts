@@ -1,6 +1,7 @@
 /**
- * The backtest library: a vectorized sample backtest of a model's predictions against an
- * AVWAP baseline and buy-and-hold. Usable without the runner. See docs/backtest.md.
+ * The backtest library, usable without the runner (docs/backtest.md): the bar-level backtester
+ * (runVectorizedBacktest; the `backtest` step calls it), its layers, a trained model as its
+ * BarModel (barModelFrom), and the older sample-window scorer (runBacktest).
  */
 export {
   runBacktest,
@@ -22,10 +23,13 @@ export {
  */
 export {
   runVectorizedBacktest,
+  panelFromRow,
   type VectorizedBacktestOptions,
   type VectorizedBacktestResult,
   type StrategyReport,
+  type BacktestBatch,
 } from './vectorized.js';
+export { barModelFrom, selectionFromMetrics, type ModelBarOptions, type ModelBarModel, type RegimeSelection, type GateUsefulness } from './model-bars.js';
 export { simulate, resolveSimulationOptions, COST_DEFAULTS } from './simulate.js';
 export {
   FILL_NONE,
@@ -53,8 +57,8 @@ export {
   type AvwapParams,
   type RsiParams,
 } from './strategies.js';
-export { indicatorPlanes, planesFrom, type IndicatorPlanes } from './indicator-planes.js';
+export { indicatorPlanes, planesFrom, mergePlanes, type IndicatorPlanes } from './indicator-planes.js';
 export { mergeSimulations, portfolioSeries, type PortfolioSeries } from './portfolio.js';
 export { portfolioMetrics, tickerMetrics, type StrategyMetrics, type TickerMetrics } from './metrics.js';
-export { bootstrapSharpeDifference, resampleDays, type BootstrapOptions, type SharpeComparison } from './bootstrap.js';
+export { bootstrapSharpeDifference, resampleDays, verdictText, type BootstrapOptions, type SharpeComparison } from './bootstrap.js';
 export { sharpeRatio, sortinoRatio, drawdown, quantileSorted, TRADING_DAYS_PER_YEAR } from './stats.js';

@@ -1,6 +1,7 @@
 /**
  * buildReport: a ReportInput → one self-contained HTML file (inline CSS and SVG charts, no script,
- * nothing fetched), written atomically to `<outDir>/index.html` (default `reports/<run-id>/`).
+ * nothing fetched), written atomically to `<outDir>/index.html` (default `reports/<run-id>/`, or
+ * `$MLX_INTRADAY_REPORTS/<run-id>/`).
  */
 import { resolve, join } from 'node:path';
 import * as vega from 'vega';
@@ -15,9 +16,15 @@ import { writeFileAtomic } from './write.js';
 /** A run id usable as one folder name. */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export function defaultReportDir(runId: string, root = process.cwd()): string {
+/** Where reports go unless told: `$MLX_INTRADAY_REPORTS`, else `reports/` in the working folder. */
+export function reportsRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.MLX_INTRADAY_REPORTS || 'reports');
+}
+
+/** `<root>/reports/<run-id>` for a given project root; else `<reportsRoot()>/<run-id>`. */
+export function defaultReportDir(runId: string, root?: string): string {
   if (!SAFE_ID.test(runId)) throw new Error(`report: run id ${JSON.stringify(runId)} cannot name a folder (letters, digits, . _ - only); pass an explicit outDir`);
-  return resolve(root, 'reports', runId);
+  return root !== undefined ? resolve(root, 'reports', runId) : join(reportsRoot(), runId);
 }
 
 function check(input: ReportInput): void {

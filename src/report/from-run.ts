@@ -4,16 +4,14 @@
  * curves, the per-regime selection), the spec, resolved params, data fingerprint and git commit.
  * `mlx-intraday report <run-id>` and the end of a run (src/run.ts) both call this.
  */
-import { resolve, join } from 'node:path';
+import { join } from 'node:path';
 import type { ArtifactRecord, ArtifactStore } from '../cache/store-api.js';
 import type { RunRecord } from '../cache/runs.js';
-import { buildReport } from './build.js';
+import { buildReport, reportsRoot } from './build.js';
+
+export { reportsRoot };
 import type { ReportInput, StrategySection, TrainingCurve, UsefulnessSection } from './types.js';
 
-/** Where reports go unless told: `$MLX_INTRADAY_REPORTS`, else `reports/` in the working folder. */
-export function reportsRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.MLX_INTRADAY_REPORTS || 'reports');
-}
 
 /** `<root>/<run-id>/index.html`. */
 export function reportPathFor(runId: string, root = reportsRoot()): string {
