@@ -14,6 +14,13 @@ import type { Tensor } from '../tensor/tensor.js';
 
 export type Params = Record<string, mx.array>;
 
+/**
+ * Implementation switches, measured in test/bench/model.bench.ts (docs/model.md, "Speed"):
+ * `fastAttention` uses mx.fast.scaledDotProductAttention instead of matmul + softmax + matmul
+ * (never when the attention weights are asked for).
+ */
+export const NET_OPTIONS = { fastAttention: false };
+
 export function makeConfig(kind: ModelKind, preset: Preset, featureNames: string[], horizonMinutes: number, contextF = 0): ModelConfig {
   const F = featureNames.length;
   if (!(Number.isInteger(contextF) && contextF >= 0 && contextF < F)) throw new RangeError(`makeConfig: contextF must be an integer in [0, ${F}) (got ${contextF})`);
@@ -190,13 +197,19 @@ function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAtt
     const qIn = last ? mx.reshape(layerNorm(p, `${pre}.lnq`, ctxTok), [B, 1, d]) : a;
     const Tq = last ? 1 : Fi;
     const q = heads(linear(p, `${pre}.attn.q`, qIn), Tq);
-    const k = mx.transpose(heads(linear(p, `${pre}.attn.k`, a), Fi), [0, 1, 3, 2]); // [B,H,dh,Fi]
     let vIn = linear(p, `${pre}.attn.v`, a); // [B, Fi, d]
     if (last) vIn = mx.multiply(vIn, mx.expandDims(used, 2));
     const v = heads(vIn, Fi);
-    const attn = mx.softmax(mx.matmul(mx.multiply(q, scale), k), -1); // [B,H,Tq,Fi]
-    if (last && wantAttention) clsAttention = mx.reshape(attn, [B, H, Fi]);
-    const mixed = linear(p, `${pre}.attn.out`, mx.reshape(mx.transpose(mx.matmul(attn, v), [0, 2, 1, 3]), [B, Tq, d]));
+    let ctxOut: mx.array; // [B,H,Tq,dh]
+    if (NET_OPTIONS.fastAttention && !(last && wantAttention)) {
+      ctxOut = mx.fast.scaledDotProductAttention(q, heads(linear(p, `${pre}.attn.k`, a), Fi), v, scale);
+    } else {
+      const k = mx.transpose(heads(linear(p, `${pre}.attn.k`, a), Fi), [0, 1, 3, 2]); // [B,H,dh,Fi]
+      const attn = mx.softmax(mx.matmul(mx.multiply(q, scale), k), -1); // [B,H,Tq,Fi]
+      if (last && wantAttention) clsAttention = mx.reshape(attn, [B, H, Fi]);
+      ctxOut = mx.matmul(attn, v);
+    }
+    const mixed = linear(p, `${pre}.attn.out`, mx.reshape(mx.transpose(ctxOut, [0, 2, 1, 3]), [B, Tq, d]));
     h = last ? mixed : mx.add(h, mixed);
     const f = layerNorm(p, `${pre}.ln2`, h);
     h = mx.add(h, linear(p, `${pre}.ff.1`, gelu(linear(p, `${pre}.ff.0`, f))));

@@ -1,0 +1,60 @@
+/**
+ * The speed switches compute the same model: mx.fast.scaledDotProductAttention (NET_OPTIONS)
+ * matches matmul + softmax + matmul, and an mx.compile'd loss-and-gradient step trains to the
+ * same weights as the plain one (to float tolerance), deterministically.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { core as mx } from '@frost-beta/mlx';
+import { forward, initWeights, makeConfig, NET_OPTIONS } from '../../src/model/nets.js';
+import { toMx, toMxMany, fromMxF32 } from '../../src/tensor/mlx-bridge.js';
+import { trainModel, TRAIN_DEFAULTS } from '../../src/model/train.js';
+import { synthSet } from './helpers.js';
+
+const saved = NET_OPTIONS.fastAttention;
+afterEach(() => {
+  NET_OPTIONS.fastAttention = saved;
+});
+
+describe('fast paths', () => {
+  for (const preset of ['small', 'reference'] as const) {
+    it(`scaledDotProductAttention = plain attention (${preset} preset, context token)`, () => {
+      const names = Array.from({ length: 20 }, (_, i) => `f${i}`);
+      const config = makeConfig('indicator-transformer', preset, names, 15, 6);
+      const p = toMxMany(initWeights(config, 3));
+      const x = toMx({ dtype: 'F32', shape: [8, 20], data: Float32Array.from({ length: 160 }, (_, i) => Math.sin(i * 0.37) * 2) });
+      NET_OPTIONS.fastAttention = false;
+      const a = fromMxF32(forward(p, config, x).pred);
+      NET_OPTIONS.fastAttention = true;
+      const b = fromMxF32(forward(p, config, x).pred);
+      for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 4);
+      mx.eval();
+    });
+  }
+
+  it('mx.compile step trains to the plain step’s weights; twice the same bits', async () => {
+    const set = synthSet({ tickers: 5, times: 120, F: 6 });
+    const p = { ...TRAIN_DEFAULTS, epochs: 2, batchSize: 64, seed: 1 };
+    const plain = await trainModel(set, { ...p, compile: false });
+    const c1 = await trainModel(set, { ...p, compile: true });
+    const c2 = await trainModel(set, { ...p, compile: true });
+    for (const k of Object.keys(plain.weights)) {
+      const a = plain.weights[k].data as Float32Array;
+      const b = c1.weights[k].data as Float32Array;
+      let maxDiff = 0;
+      for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+      expect(maxDiff, k).toBeLessThan(1e-4);
+      expect(Buffer.from(c2.weights[k].data.buffer).equals(Buffer.from(c1.weights[k].data.buffer)), k).toBe(true);
+    }
+    expect(c1.history.map((h) => h.valLoss)[1]).toBeCloseTo(plain.history[1].valLoss, 5);
+    // Gradients flow through scaledDotProductAttention too.
+    NET_OPTIONS.fastAttention = true;
+    const fast = await trainModel(set, { ...p, compile: false });
+    for (const k of Object.keys(plain.weights)) {
+      const a = plain.weights[k].data as Float32Array;
+      const b = fast.weights[k].data as Float32Array;
+      let maxDiff = 0;
+      for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+      expect(maxDiff, k).toBeLessThan(1e-3);
+    }
+  });
+});
