@@ -87,6 +87,9 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   const results = new Map<string, NodeResult>();
   const metrics: Record<string, Record<string, number>> = {};
   const contentIds = new Map<string, string>();
+  // A gate's content id is a constant known before it runs: a sweep node shared by several
+  // points keys the same whichever of their gates passed.
+  for (const n of plan.nodes.values()) if (n.kind.contentIdMode === 'gate') contentIds.set(n.id, contentIdOf(n, '')!);
   const artifacts = new Map<string, InputArtifact>();
   /** Arrays kept in memory for dependents still to run; dropped when the last one is done. */
   const held = new Map<string, Record<string, Tensor>>();
@@ -195,10 +198,18 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     }
   };
 
+  const failedOrSkipped = (id: string) => ['failed', 'skipped', 'cancelled'].includes(results.get(id)?.status ?? '');
   const skipDependents = (node: PlanNode) => {
     for (const id of node.dependents) {
       if (results.has(id)) continue;
       const d = plan.nodes.get(id)!;
+      // A sweep node shared by several points runs while one of their gates may still pass.
+      if (d.anyOfGates?.includes(node.id) && d.anyOfGates.some((g) => !failedOrSkipped(g))) {
+        const left = (pendingDeps.get(id) ?? 1) - 1;
+        pendingDeps.set(id, left);
+        if (left === 0) enqueue(d);
+        continue;
+      }
       const failure: Failure = { reason: 'input-failed', message: `its input ${node.id} failed` };
       settle({ id, ref: d.ref, step: d.step.name, batch: d.batch?.index, status: 'skipped', ms: 0, failure });
       report({ type: 'node-skip', node: id, ref: d.ref, step: d.step.name, reason: failure.message });

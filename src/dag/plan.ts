@@ -27,6 +27,8 @@ export interface PlanNode {
   spec: Spec;
   /** The sweep points this node serves (all of them when shared); absent outside a sweep. */
   points?: number[];
+  /** Gates (of several sweep points) of which one passing is enough; the others may fail. */
+  anyOfGates?: string[];
 }
 
 export interface Plan {

@@ -54,21 +54,27 @@ export function planSweep(sweep: Sweep, kinds: KindRegistry): Plan & { stats: Sw
   const all = sweep.points.length;
   const perPoint = sweep.points.map((p) => planSpec(p.spec, kinds));
   /** identity → the first node seen with it, and the points it serves. */
-  const groups = new Map<string, { node: PlanNode; points: number[]; order: number; deps: Set<string> }>();
+  const groups = new Map<string, { node: PlanNode; points: number[]; order: number; deps: Set<string>; gates: Set<string> }>();
   const identityIn = perPoint.map(() => new Map<string, string>());
   let seen = 0;
   perPoint.forEach((plan, p) => {
+    /** The gates (precheck) each node of this point sits below, by identity. */
+    const gatesOf = new Map<string, Set<string>>();
     for (const id of plan.order) {
       const node = plan.nodes.get(id)!;
       const ident = identityOf(node, (inputId) => (plan.nodes.get(inputId)!.kind.contentIdMode === 'gate' ? 'gate' : identityIn[p].get(inputId)!));
       identityIn[p].set(id, ident);
-      const deps = node.deps.map((d) => identityIn[p].get(d)!);
+      const gates = new Set<string>();
+      for (const d of node.deps) {
+        if (plan.nodes.get(d)!.kind.contentIdMode === 'gate') gates.add(identityIn[p].get(d)!);
+        for (const g of gatesOf.get(d) ?? []) gates.add(g);
+      }
+      gatesOf.set(id, gates);
       const g = groups.get(ident);
-      // A shared node waits for the gates of every point it serves: it runs only when all pass.
       if (g) {
         g.points.push(p);
-        for (const d of deps) g.deps.add(d);
-      } else groups.set(ident, { node, points: [p], order: seen++, deps: new Set(deps) });
+        for (const x of gates) g.gates.add(x);
+      } else groups.set(ident, { node, points: [p], order: seen++, deps: new Set(node.deps.map((d) => identityIn[p].get(d)!)), gates });
     }
   });
 
@@ -88,7 +94,11 @@ export function planSweep(sweep: Sweep, kinds: KindRegistry): Plan & { stats: Sw
     const inputs = Object.fromEntries(Object.entries(g.node.inputs).map(([role, ids]) => [role, Array.isArray(ids) ? ids.map(mapId) : mapId(ids)]));
     const id = labelOf.get(ident)!;
     const ref: NodeRef = g.points.length === all ? { step: g.node.ref.step, batch: g.node.ref.batch } : { step: g.node.ref.step, batch: g.node.ref.batch, point: p };
-    nodes.set(id, { ...g.node, id, ref, inputs, deps: [...g.deps].map((d) => labelOf.get(d)!), dependents: [], points: g.points });
+    // A node waits for the gates of every point it serves and runs when one of them passes: a
+    // point whose precheck fails stops only the work that is its alone.
+    const gates = [...g.gates].map((d) => labelOf.get(d)!);
+    const deps = [...new Set([...[...g.deps].map((d) => labelOf.get(d)!), ...gates])];
+    nodes.set(id, { ...g.node, id, ref, inputs, deps, dependents: [], points: g.points, ...(gates.length > 1 || deps.length > g.deps.size ? { anyOfGates: gates } : {}) });
     order.push(id);
   }
   for (const n of nodes.values()) for (const d of n.deps) nodes.get(d)!.dependents.push(n.id);

@@ -160,6 +160,34 @@ describe('one DAG for every point', () => {
     expect([...again.results.values()].filter((r) => r.status === 'ran').map((r) => r.id)).toEqual(['model@2']);
   });
 
+  it('a point whose gate fails stops only the work that is its alone', async () => {
+    const gate: StepKind = {
+      name: 'precheck',
+      version: 1,
+      description: 'a toy gate',
+      paramsSchema: {},
+      cardinality: 'whole-universe',
+      contentIdMode: 'gate',
+      sharedParams: ['sample_interval'],
+      inputs: [],
+      async run(ctx) {
+        calls.push(`precheck:${ctx.params.sample_interval}`);
+        if (ctx.params.sample_interval === 99) throw new Error('too few samples at interval 99');
+        return { tensors: {}, meta: {} };
+      },
+    };
+    const kinds = { ...toyKinds(), precheck: gate } as KindRegistry;
+    const text = TOY_SPEC(2, `  check:\n    kind: precheck\nsweep:\n  grid:\n    sample_interval: [10, 99]\n`).replace('    kind: fetch\n', '    kind: fetch\n    inputs: [check]\n');
+    const out = await run(text, kinds, tempDir(), { concurrency: 1 });
+    expect(out.points.map((p) => p.status)).toEqual(['ok', 'failed']);
+    expect(out.points[1].error).toMatch(/too few samples at interval 99/);
+    // The shared data steps ran once for the point that passed; point 2's own samples never ran.
+    expect(calls.filter((c) => c.startsWith('fetch')).length).toBe(1);
+    expect(calls.filter((c) => c.startsWith('sample')).length).toBe(1);
+    const skipped = [...out.results.values()].filter((r) => r.status === 'skipped').map((r) => r.id);
+    expect(skipped.sort()).toEqual(['model@2', 'samples@2[1/1]']);
+  });
+
   it('concurrency 1 and 2 give the same points', async () => {
     const text = TOY_SPEC(5, `sweep:\n  grid:\n    days: [2, 3]\n    epochs: [1, 2]\n`);
     const a = await run(text, toyKinds(), join(tempDir(), 'a'), { concurrency: 1 });
