@@ -206,7 +206,8 @@ export function show(v: unknown): string {
 
 /** A ticker list's change in words: "+2 (X, Y), −1 (Z)". */
 function listChange(a: unknown, b: unknown): string | undefined {
-  if (!Array.isArray(a) || !Array.isArray(b)) return undefined;
+  // Short lists read well as they are; long ones (tickers) are summarized.
+  if (!Array.isArray(a) || !Array.isArray(b) || Math.max(a.length, b.length) <= 5) return undefined;
   const sa = new Set(a.map(String));
   const sb = new Set(b.map(String));
   const added = [...sb].filter((x) => !sa.has(x));
@@ -216,17 +217,19 @@ function listChange(a: unknown, b: unknown): string | undefined {
   return s || 'same items, another order';
 }
 
-export function printChanges(title: string, changes: Change[], labels: [string, string]): void {
+export function printChanges(title: string, changes: Change[], labels: [string, string], max = Infinity): void {
   if (changes.length === 0) {
     console.log(`${title}: same`);
     return;
   }
   console.log(`${title}: ${changes.length} difference${changes.length === 1 ? '' : 's'}`);
-  const lists = changes.map((c) => listChange(c.a, c.b));
+  const shown = changes.slice(0, max);
+  const lists = shown.map((c) => listChange(c.a, c.b));
   printTable(
-    changes.map((c, i) => ({ what: c.path, [labels[0]]: show(c.a), [labels[1]]: show(c.b), ...(lists.some(Boolean) ? { change: lists[i] ?? '' } : {}) })),
+    shown.map((c, i) => ({ what: c.path, [labels[0]]: show(c.a), [labels[1]]: show(c.b), ...(lists.some(Boolean) ? { change: lists[i] ?? '' } : {}) })),
     (line) => console.log(`  ${line}`),
   );
+  if (changes.length > shown.length) console.log(`  … ${changes.length - shown.length} more (all of them with --json)`);
 }
 
 export function diffCommand(idA: string, idB: string, o: { cacheDir: string; json?: boolean }): void {
@@ -243,7 +246,9 @@ export function diffCommand(idA: string, idB: string, o: { cacheDir: string; jso
     printChanges('params', d.params, labels);
     printChanges('code', d.code, labels);
     printChanges('data (fetch content ids)', d.data, labels);
-    printChanges('metrics', d.metrics, labels);
+    // Weight hashes first: one line that says whether the models are the same.
+    const metrics = [...d.metrics.filter((c) => c.path.endsWith('weights sha256')), ...d.metrics.filter((c) => !c.path.endsWith('weights sha256'))];
+    printChanges('metrics', metrics, labels, 30);
     const nodes = new Set([...(a.nodes ?? []).map((n) => n.node), ...(b.nodes ?? []).map((n) => n.node)]).size;
     console.log(`cache keys: ${d.keys.length} of ${nodes} node${nodes === 1 ? '' : 's'} differ${d.keys.length ? ` (${d.keys.slice(0, 8).map((k) => k.path).join(', ')}${d.keys.length > 8 ? ', …' : ''})` : ''}`);
   });

@@ -307,13 +307,18 @@ function flatKeys(m: RunRecord['metrics']): string[] {
 function printComparison(write: (s: string) => void, rec: RunRecord, fresh: RunRecord, r: RerunReport, nowWeights: Record<string, string | undefined>, thenWeights: Record<string, string | undefined>): void {
   const perBatch = new Set((rec.nodes ?? []).filter((n) => n.batch !== undefined).map((n) => n.node));
   const rows: Record<string, string>[] = [];
+  // Every differing metric; of the equal ones the first few per node (the rest are counted).
+  const SHOWN = 8;
   for (const [node, m] of Object.entries(fresh.metrics ?? {})) {
     if (perBatch.has(node)) continue;
+    let equal = 0;
     for (const [k, v] of Object.entries(m)) {
       const was = rec.metrics?.[node]?.[k];
       const same = sameValue(was, v);
+      if (same && ++equal > SHOWN) continue;
       rows.push({ node, metric: k, recorded: fmt(was, same), rerun: fmt(v, same), '': same ? '=' : 'DIFFERS' });
     }
+    if (equal > SHOWN) rows.push({ node, metric: `… ${equal - SHOWN} more`, recorded: '', rerun: '', '': '=' });
   }
   for (const node of Object.keys(nowWeights)) {
     const same = sameValue(thenWeights[node], nowWeights[node]);
@@ -338,7 +343,7 @@ function fmt(v: unknown, same: boolean): string {
   if (v === undefined) return '—';
   if (v === null) return 'NaN'; // a metric that was NaN (JSON keeps it as null)
   if (typeof v !== 'number') return show(v);
-  return same ? String(+v.toPrecision(6)) : String(v);
+  return same && !Number.isInteger(v) ? String(+v.toPrecision(6)) : String(v);
 }
 
 /** `rerun <run-id>` on the CLI (src/cli.ts registers it). */
