@@ -55,4 +55,6 @@ export { syntheticOracle, hiddenRegimeIndex, oracleAvailable } from './oracle.js
 export { predictionMetrics, rankIC, ranks, baseRate, oneSignShare, ONE_SIGN_WARNING, type PredictionMetrics } from './metrics.js';
 export { fitRidge, ridgePredict, RIDGE_ALPHAS, type RidgeModel } from './ridge.js';
 export { evaluate, type Evaluation } from './evaluate.js';
-export { loadModel, wrapModel, type LoadedModel, type Selection, type IndicatorScore, type SelectOptions } from './select.js';
+export { loadModel, wrapModel, unknownIndicators, type LoadedModel, type Selection, type OptimalSelection, type IndicatorScore, type SelectOptions, type OptimalOptions } from './select.js';
+export { buildSidecar, writeSidecar, sidecarPath, samplesFingerprint, DEFAULT_CHECKPOINT_NAME, SIDECAR_FORMAT, SIDECAR_VERSION, type Sidecar, type SidecarProvenance } from './sidecar.js';
+export { degenerateColumns, degenerateMessage, nanLossMessage, type DegenerateColumns } from './checks.js';
