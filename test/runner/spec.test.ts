@@ -142,7 +142,7 @@ steps:
   model: {kind: train, inputs: [samples]}
   bt: {kind: backtest, inputs: [model, bars, ind]}
 `);
-    expect(s.steps.find((x) => x.name === 'model')!.params).toEqual({ model: 'indicator-transformer', preset: 'small', batch_size: 256, learning_rate: 0.001, val_fraction: 0.15, test_fraction: 0.2, gate_penalty: 0.01, target: 'return' });
+    expect(s.steps.find((x) => x.name === 'model')!.params).toEqual({ model: 'indicator-transformer', preset: 'small', batch_size: 256, learning_rate: 0.001, val_fraction: 0.15, test_fraction: 0.2, gate_penalty: 0.01, target: 'return', checkpoint: 'indicator_transformer_mlx_best.safetensors' });
     expect(s.steps.find((x) => x.name === 'bt')!.params).toEqual({
       strategies: ['model', 'avwap', 'rsi-reversion', 'model-all', 'buy-and-hold'],
       compare: ['model', 'avwap'],
