@@ -28,6 +28,13 @@ export interface SweepPageInput {
 
 const label = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
+/** An axis's values in their natural order (numbers by value), as chart labels. */
+function axisOrder(points: SweepPageInput['points'], name: string): string[] {
+  const values = [...new Map(points.map((p) => [label(p.params[name]), p.params[name]])).entries()];
+  values.sort(([la, a], [lb, b]) => (typeof a === 'number' && typeof b === 'number' ? a - b : la.localeCompare(lb)));
+  return values.map(([l]) => l);
+}
+
 function metricChart(input: SweepPageInput): TopLevelSpec | undefined {
   const [a, b] = input.paramNames;
   if (!a) return undefined;
@@ -41,7 +48,7 @@ function metricChart(input: SweepPageInput): TopLevelSpec | undefined {
       config,
       data: { values: finite.map((p) => ({ x: label(p.params[a]), value: p.value })) },
       mark: { type: 'line', point: true, color: PALETTE[0] },
-      encoding: { x: { field: 'x', type: 'ordinal', title: a, sort: null }, y: { field: 'value', type: 'quantitative', title: input.metric, scale: { zero: false } } },
+      encoding: { x: { field: 'x', type: 'ordinal', title: a, sort: axisOrder(finite, a) }, y: { field: 'value', type: 'quantitative', title: input.metric, scale: { zero: false } } },
     };
   }
   return {
@@ -49,7 +56,7 @@ function metricChart(input: SweepPageInput): TopLevelSpec | undefined {
     height: 40 * new Set(finite.map((p) => label(p.params[b]))).size + 20,
     config,
     data: { values: finite.map((p) => ({ x: label(p.params[a]), y: label(p.params[b]), value: p.value })) },
-    encoding: { x: { field: 'x', type: 'ordinal', title: a, sort: null }, y: { field: 'y', type: 'ordinal', title: b, sort: null } },
+    encoding: { x: { field: 'x', type: 'ordinal', title: a, sort: axisOrder(finite, a) }, y: { field: 'y', type: 'ordinal', title: b, sort: axisOrder(finite, b) } },
     layer: [
       { mark: 'rect', encoding: { color: { aggregate: 'mean', field: 'value', type: 'quantitative', title: `${input.metric} (mean)`, scale: { scheme: 'viridis' } } } },
       { mark: { type: 'text', fontSize: 11 }, encoding: { text: { aggregate: 'mean', field: 'value', type: 'quantitative', format: '.4f' }, color: { value: 'white' } } },
