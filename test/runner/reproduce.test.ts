@@ -13,6 +13,7 @@ import { runPipeline } from '../../src/run.js';
 import { RunStore, type RunRecord } from '../../src/cache/runs.js';
 import { ArtifactCache } from '../../src/cache/store.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { dataFingerprints, weightHashes } from '../../src/cli/diff.js';
 import { runCli, runEnd } from './cli.js';
 import { tempDir } from './helpers.js';
 
@@ -91,6 +92,13 @@ describe('rerun', () => {
     expect(fetches).toHaveLength(2);
     for (const f of fetches) expect(f.contentId).toMatch(/^data:[0-9a-f]{64}$/); // the data fingerprint, not the key
     for (const f of fetches) expect(f.contentId).not.toContain(f.key!);
+
+    // A record from before these columns existed: the ids come from the cache entries its keys name.
+    const db = ArtifactCache.open(cacheDir);
+    const older = { ...rec, nodes: rec.nodes!.map(({ contentId, weightsHash, ...n }) => n) };
+    expect(dataFingerprints(older, db)).toEqual(Object.fromEntries(fetches.map((f) => [f.node, f.contentId])));
+    expect(weightHashes(older, db)).toEqual({ train: trainNode.weightsHash });
+    db.close();
 
     const r = await runCli([...g, 'rerun', id, '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
