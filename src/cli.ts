@@ -21,6 +21,10 @@ import { registerRerunCommand } from './cli/rerun.js';
 import { registerDiffCommand } from './cli/diff.js';
 import { registerReportCommand } from './cli/report.js';
 import { registerSelectCommand } from './cli/select.js';
+import { loadSweep } from './spec/sweep.js';
+import { planOfSweep, runSweep } from './run-sweep.js';
+import { compareCommand, printSweepPlan } from './cli/sweep.js';
+import { openLocalStore } from './cache/store.js';
 
 interface CommonOpts {
   set?: string[];
@@ -53,6 +57,17 @@ function specOptions(cmd: Command): Command {
     .option('--max-tickers <n>', 'use only the first N tickers', int('--max-tickers'))
     .option('--tickers-file <path>', 'JSON array of symbols to use instead of the spec\'s universe')
     .option('--json', 'machine-readable output');
+}
+
+/** `--sweep` axes and the grid-size guard, for the commands that expand a sweep. */
+function sweepOptions(cmd: Command): Command {
+  return cmd
+    .option('--sweep <path=values>', 'sweep a param: --sweep train.epochs=5,10,20 or --sweep days=10..30:10 (repeatable; crossed with the spec\'s sweep)', collectSet)
+    .option('--max-points <n>', 'allow a grid of up to N points (default: sweep.max_points, 1000)', int('--max-points', 100_000));
+}
+
+function loadSweepOf(specPath: string, o: CommonOpts & { sweep?: string[]; maxPoints?: number }) {
+  return loadSweep(specPath, { ...loadOptions(o), sweep: o.sweep, maxPoints: o.maxPoints });
 }
 
 function loadOptions(o: CommonOpts): LoadOptions {
@@ -91,12 +106,18 @@ specOptions(program.command('validate <spec>').description('check a spec and pri
   for (const n of spec.notes) console.log(`  note: ${n}`);
 });
 
-specOptions(program.command('plan <spec>').description('print the nodes, their cache keys and hit/miss, without running anything')).action((specPath: string, o: CommonOpts) => {
+sweepOptions(specOptions(program.command('plan <spec>').description('print the nodes, their cache keys and hit/miss, without running anything (for a sweep: the grid and what its points share)'))).action((specPath: string, o: CommonOpts & { sweep?: string[]; maxPoints?: number }) => {
   const g = globals();
-  const spec = loadSpec(specPath, loadOptions(o));
-  const plan = planFor(spec);
+  const sweep = loadSweepOf(specPath, o);
+  const spec = sweep.base;
+  const isSweep = sweep.axes.length > 0;
+  const plan = isSweep ? planOfSweep(sweep) : planFor(spec);
   const cache = ArtifactCache.open(g.cacheDir);
   try {
+    if (isSweep && !o.json) {
+      printSweepPlan(sweep, plan as ReturnType<typeof planOfSweep>, resolvePlan(plan, cache, makeEnvironment(spec, { modelsDir: g.modelsDir })));
+      return;
+    }
     const nodes = resolvePlan(plan, cache, makeEnvironment(spec, { modelsDir: g.modelsDir }));
     if (o.json) {
       console.log(JSON.stringify({ spec: spec.path, nodes }, null, 2));
@@ -117,12 +138,13 @@ specOptions(program.command('plan <spec>').description('print the nodes, their c
   }
 });
 
-specOptions(program.command('run <spec>').description('run a pipeline; cached nodes are not recomputed'))
+sweepOptions(specOptions(program.command('run <spec>').description('run a pipeline (or every point of its sweep); cached nodes are not recomputed')))
   .option('--refresh <step>', 'run this step even when cached (repeatable)', collectSet)
   .option('--concurrency <n>', 'nodes at once (default: CPU cores)', int('--concurrency', MAX_CONCURRENCY))
-  .action(async (specPath: string, o: CommonOpts & { refresh?: string[]; concurrency?: number }) => {
+  .action(async (specPath: string, o: CommonOpts & { refresh?: string[]; concurrency?: number; sweep?: string[]; maxPoints?: number }) => {
     const g = globals();
-    const spec = loadSpec(specPath, loadOptions(o));
+    const sweep = loadSweepOf(specPath, o);
+    const spec = sweep.base;
     for (const r of o.refresh ?? []) {
       if (!spec.steps.some((s) => s.name === r)) throw UsageError.one(`--refresh ${r}: no step named \`${r}\``, `steps: ${spec.steps.map((s) => s.name).join(', ')}`, { file: `--refresh ${r}` });
     }
@@ -136,14 +158,30 @@ specOptions(program.command('run <spec>').description('run a pipeline; cached no
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
-    const outcome = await runPipeline(spec, {
+    const runOpts = {
       cacheDir: g.cacheDir,
       modelsDir: g.modelsDir,
       concurrency: o.concurrency,
       refresh: o.refresh,
       report: chooseReporter({ json: o.json }),
       signal: controller.signal,
-    });
+    };
+    if (sweep.axes.length > 0) {
+      const outcome = await runSweep(sweep, runOpts);
+      // The points side by side (best chosen on validation) and the sweep page.
+      if (!o.json && outcome.status !== 'interrupted') {
+        const store = openLocalStore(g.cacheDir);
+        try {
+          console.log('');
+          await compareCommand(store, [outcome.sweepId], {});
+        } finally {
+          store.close();
+        }
+      }
+      process.exitCode = outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
+      return;
+    }
+    const outcome = await runPipeline(spec, runOpts);
     process.exitCode = outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
   });
 
@@ -180,6 +218,22 @@ runs
       );
     } finally {
       cache.close();
+    }
+  });
+runs
+  .command('compare <ids...>')
+  .description('a sweep\'s points (by sweep id) or several runs side by side: params × metrics, best chosen on validation; writes the sweep page')
+  .option('--by <metric>', 'the validation metric to choose the best point by (default: val_ic, else best_val_loss)')
+  .option('--metrics <names>', 'comma-separated metric columns (default: the headline ones)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
+  .option('--json', 'machine-readable output')
+  .option('--csv', 'CSV output')
+  .option('--no-page', 'do not write the sweep page')
+  .action(async (ids: string[], o: { by?: string; metrics?: string[]; json?: boolean; csv?: boolean; page?: boolean }) => {
+    const store = openLocalStore(globals().cacheDir, { readOnly: true });
+    try {
+      await compareCommand(store, ids, o);
+    } finally {
+      store.close();
     }
   });
 runs

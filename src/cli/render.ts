@@ -29,7 +29,11 @@ export function summaryLines(e: Extract<RunEvent, { type: 'run-end' }>): string[
     if (scored) lines.push(...scoreboardLines(m));
   }
   lines.push(...backtestSummaryLines(e));
-  lines.push(`  details: mlx-intraday runs show ${e.runId}`);
+  if (e.sweep) {
+    const ok = e.sweep.points.filter((p) => p.status === 'ok').length;
+    lines.push(`  sweep ${e.sweep.id}: ${ok} of ${e.sweep.points.length} points ok${ok < e.sweep.points.length ? ' (run the same command again to run only what is missing)' : ''}`);
+    lines.push(`  compare: mlx-intraday runs compare ${e.sweep.id}`);
+  } else lines.push(`  details: mlx-intraday runs show ${e.runId}`);
   return lines;
 }
 
