@@ -188,6 +188,30 @@ describe('rerun', () => {
     expect(none.stderr).toContain('holds no run records');
   });
 
+  it('a recorded spec this version no longer accepts, or a run still going, exits 2 with the reason and no stack', async () => {
+    const dir = tempDir('mlxi-repro-');
+    const cacheDir = join(dir, 'cache');
+    const cache = ArtifactCache.open(cacheDir);
+    const store = new RunStore(cache.db);
+    const base = { startedAt: Date.now(), specPath: join(dir, 'old.yaml'), specName: 'old', specHash: 'a'.repeat(64), resolved: { overrides: [] }, seed: 1, packageVersion: '0.0.1' };
+    store.begin({ ...base, id: '20260101-000000-aaaaaa', specText: SMALL('mlp').replace('model: mlp', 'model: mlp\n      dropout_schedule: cosine') });
+    store.finish('20260101-000000-aaaaaa', 'ok', {});
+    store.begin({ ...base, id: '20260101-000001-bbbbbb', specText: SMALL('mlp') });
+    cache.close();
+
+    const old = await runCli(['--cache-dir', cacheDir, 'rerun', '20260101-000000'], { cwd: dir });
+    expect(old.code).toBe(2);
+    expect(old.stderr).toContain("rerun 20260101-000000-aaaaaa: error: run 20260101-000000-aaaaaa's recorded spec");
+    expect(old.stderr).toContain('no longer loads with this version');
+    expect(old.stderr).toMatch(/old\.yaml:\d+:\d+: error: unknown key `dropout_schedule`/);
+    expect(old.stderr).not.toMatch(/\n\s+at /);
+
+    // Its pid is this test's (alive), so the record stays "running".
+    const running = await runCli(['--cache-dir', cacheDir, 'rerun', '20260101-000001-bbbbbb'], { cwd: dir });
+    expect(running.code).toBe(2);
+    expect(running.stderr).toContain('is still running');
+  });
+
   const REAL = resolve(PACKAGE_ROOT, '..', 'shared', 'data', 'real-1min');
   it.skipIf(!existsSync(REAL))('reports changed data when the fetch ran, and the difference after the run (exit 1)', async () => {
     const dir = tempDir('mlxi-repro-');
