@@ -253,7 +253,7 @@ runs
       console.log(`run ${r.id}  ${r.status}`);
       console.log(`  spec      ${r.specPath} (sha256 ${r.specHash.slice(0, 12)}${r.specBlob ? `, git blob ${r.specBlob.slice(0, 12)}` : ''})`);
       console.log(`  started   ${new Date(r.startedAt).toISOString()}${r.finishedAt ? `, took ${((r.finishedAt - r.startedAt) / 1000).toFixed(2)} s` : ''}`);
-      console.log(`  seed      ${r.seed}   version ${r.packageVersion}   git ${r.gitCommit ? `${r.gitCommit.slice(0, 12)}${r.gitDirty ? ' (dirty)' : ''}` : '—'}`);
+      console.log(`  seed      ${r.seed}   version ${r.packageVersion}   git ${r.gitCommit ? `${r.gitCommit.slice(0, 12)}${r.gitDirty ? ' (dirty)' : r.gitDirty === undefined ? ' (dirty: not known)' : ''}` : '— (the spec was not in a git work tree)'}`);
       const resolved = r.resolved as any;
       if (resolved.overrides?.length) console.log(`  overrides ${resolved.overrides.join(' ')}`);
       console.log(`  params    ${JSON.stringify(resolved.params)}`);

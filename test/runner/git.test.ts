@@ -70,6 +70,9 @@ describe.skipIf(!hasGit)('git state in run records', () => {
     expect(clean.specPath).toBe(spec);
     expect(clean.specBlob).toBe(git(dir, 'hash-object', 'spec.yaml'));
     expect(clean.specBlob).toBe(git(dir, 'rev-parse', 'HEAD:spec.yaml'));
+    const shown = await runCli(['--cache-dir', cacheDir, 'runs', 'show', clean.id]);
+    expect(shown.stdout).toContain(`git ${clean.gitCommit!.slice(0, 12)}\n`);
+    expect(shown.stdout).toContain(`git blob ${clean.specBlob!.slice(0, 12)}`);
 
     writeFileSync(join(dir, 'notes.txt'), 'changed\n');
     const dirty = await runAndRecord(spec, cacheDir);
@@ -125,6 +128,8 @@ describe.skipIf(!hasGit)('git state in run records', () => {
       expect(rec.gitCommit).toBeUndefined();
       expect(rec.gitDirty).toBeUndefined();
       expect(rec.specBlob).toBe(gitBlobHash(SPEC(3)));
+      const shown = await runCli(['--cache-dir', join(outside, 'cache'), 'runs', 'show', rec.id]);
+      expect(shown.stdout).toContain('git — (the spec was not in a git work tree)');
     }
     rmSync(wt, { recursive: true, force: true });
   });
