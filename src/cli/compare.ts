@@ -40,7 +40,8 @@ export function goalOf(metric: string): 'min' | 'max' {
   return /loss|drawdown|error/.test(metric) ? 'min' : 'max';
 }
 
-const HEADLINE = /\.(best_val_loss|val_ic|test_loss|ic|rank_ic|ridge_ic|oracle_ic|directional_accuracy|base_rate|ic_top_k|ic_random_k|[a-z_]*sharpe[a-z_]*|sharpe_diff[a-z_]*)$/;
+/** Columns shown by default: validation loss, the model beside its baselines, the backtest's Sharpe ratios and A−B. */
+const HEADLINE = /\.(best_val_loss|val_ic|ic|ridge_ic|oracle_ic|directional_accuracy|base_rate|ic_top_k|ic_random_k|sharpe\[[^\]]+\]|ab\[[^\]]+\] difference)$/;
 
 function flatMetrics(r: RunRecord): Record<string, number> {
   const out: Record<string, number> = {};
