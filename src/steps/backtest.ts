@@ -99,8 +99,9 @@ export const STRATEGY_METRICS = [
  * The node's headline numbers: per strategy, then the comparison as `ab[A vs B] <field>`
  * (verdict +1 = A beats B, −1 = B beats A, 0 = no significant difference; absent with too few days).
  */
-export function backtestMetrics(r: VectorizedBacktestResult): Record<string, number> {
-  const m: Record<string, number> = { test_sessions: r.sessions.length, tickers: r.symbols.length, test_start: r.time[0] };
+export function backtestMetrics(r: VectorizedBacktestResult, testStart: number = r.time[0]): Record<string, number> {
+  // test_start: when trading starts (epoch ms), the first test sample time.
+  const m: Record<string, number> = { test_sessions: r.sessions.length, tickers: r.symbols.length, test_start: testStart };
   for (const s of r.strategies) for (const [from, to] of STRATEGY_METRICS) m[`${to}[${s.name}]`] = s.overall[from];
   const c = r.comparison;
   if (c) {
@@ -141,7 +142,8 @@ export const backtestKind = defineKind<BacktestParams>({
   description: 'The bar-level backtest on the test period: the model (A, selected indicators), the AVWAP rule (B), classic rules, the model with every indicator (C) and buy-and-hold, with a bootstrap CI on A − B.',
   // 4: the model reads context columns too.
   // 5: the bar-level backtester (runVectorizedBacktest) on the test period, strategies by name.
-  version: 5,
+  // 6: test_start is when trading starts (the first test sample time).
+  version: 6,
   cardinality: 'whole-universe',
   contentIdMode: 'key',
   sharedParams: [],
@@ -238,7 +240,7 @@ export const backtestKind = defineKind<BacktestParams>({
         indicators: result.indicators,
         dataFingerprint: Object.fromEntries(bars.map((b, i) => [`batch ${i + 1}`, b.contentId])),
       },
-      metrics: backtestMetrics(result),
+      metrics: backtestMetrics(result, testStart),
     };
   },
 });

@@ -115,6 +115,7 @@ describe('backtest step in a pipeline run', () => {
     const split = trainMeta.split as { trainEnd: number; valEnd: number };
     expect(split.trainEnd).toBeLessThan(split.valEnd);
     expect(btMeta.testStart).toBe(split.valEnd);
+    expect(record.metrics!.backtest.test_start).toBe(split.valEnd);
     const all = sessionsEnding(END, DAYS);
     const dateOf = (ms: number) => all.find((s) => ms >= s.openMs && ms < s.openMs + s.bars * 60_000)!.date;
     const testDates = all.map((s) => s.date).filter((d) => d >= dateOf(split.valEnd));
