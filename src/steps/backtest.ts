@@ -16,6 +16,7 @@ import { runVectorizedBacktest, type BacktestBatch, type VectorizedBacktestResul
 import { reportFromBacktest } from '../report/from-backtest.js';
 import { tensor } from '../tensor/tensor.js';
 import { collect } from '../util/memory.js';
+import { UsageError } from '../util/errors.js';
 import { defineKind, inputIn, inputsIn, type InputArtifact } from './kind.js';
 import { panelFromTensors } from './panel-artifact.js';
 
@@ -155,15 +156,23 @@ export const backtestKind = defineKind<BacktestParams>({
   ],
   // The bootstrap's resampling seed.
   uses: ['seed'],
+  // A comparison of strategies that do not run fails before any work, not after training.
+  preflight: ({ params }) => {
+    const missing = params.compare.filter((c) => !params.strategies.includes(c));
+    if (missing.length > 0) {
+      throw UsageError.one(
+        `backtest.compare names ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not among backtest.strategies (${params.strategies.join(', ')})`,
+        `add ${missing.join(', ')} to backtest.strategies, or compare two of them`,
+      );
+    }
+    if (params.compare[0] === params.compare[1]) throw UsageError.one(`backtest.compare names ${params.compare[0]} twice`, 'compare two different strategies, e.g. compare: [model, avwap]');
+  },
   async run(ctx) {
     const p = ctx.params;
     const model = inputIn(ctx.inputs, 'model');
     const bars = inputsIn(ctx.inputs, 'bars');
     const indicators = inputsIn(ctx.inputs, 'indicators');
     if (indicators.length > 0 && indicators.length !== bars.length) throw new Error(`backtest: ${bars.length} batches of bars but ${indicators.length} of indicators; give both from the same batches`);
-    for (const c of p.compare) {
-      if (!p.strategies.includes(c)) throw new Error(`backtest: compare names ${c}, which is not among the strategies (${p.strategies.join(', ')}); add it to backtest.strategies`);
-    }
     // JSON turns an open-ended split (+Infinity) into null: both mean "no test samples".
     const split = model.meta.split as { trainEnd: number; valEnd: number | null } | undefined;
     const testStart = split?.valEnd;

@@ -15,6 +15,8 @@ import { summaryLines } from '../../src/cli/render.js';
 import { SyntheticProvider } from '../../src/data/providers/synthetic.js';
 import { sessionsEnding } from '../../src/data/calendar.js';
 import { runCli } from './cli.js';
+import { backtestKind } from '../../src/steps/backtest.js';
+import { UsageError } from '../../src/util/errors.js';
 import { tempDir } from './helpers.js';
 
 const TICKERS = ['AAPL', 'MSFT', 'NVDA', 'AMD'];
@@ -180,5 +182,13 @@ describe('backtest step in a pipeline run', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('no run "no-such-run"');
     expect(bad.stderr).toContain('mlx-intraday runs ls');
+  });
+
+  it('a comparison of strategies that do not run is a usage error before any work', () => {
+    const params = (strategies: string[], compare: string[]) => ({ modelsDir: dir, params: { strategies, compare } as any });
+    expect(() => backtestKind.preflight!(params(['avwap', 'buy-and-hold'], ['model', 'avwap']))).toThrow(UsageError);
+    expect(() => backtestKind.preflight!(params(['avwap', 'buy-and-hold'], ['model', 'avwap']))).toThrow(/backtest.compare names model, which is not among backtest.strategies \(avwap, buy-and-hold\)/);
+    expect(() => backtestKind.preflight!(params(['avwap', 'model'], ['avwap', 'avwap']))).toThrow(/twice/);
+    expect(() => backtestKind.preflight!(params(['avwap', 'model'], ['model', 'avwap']))).not.toThrow();
   });
 });
