@@ -26,7 +26,7 @@ import { parseSweep } from '../spec/sweep.js';
 import type { Spec } from '../spec/types.js';
 import { UsageError } from '../util/errors.js';
 import { gitCommit, gitDirty } from '../util/gitinfo.js';
-import { redactDeep } from '../util/redact.js';
+import { redactDeep, redactSecrets } from '../util/redact.js';
 import { codeOf, compareTrees, dataFingerprints, findRun, paramsOf, sameValue, show, weightHashes, type Change } from './diff.js';
 import { printTable } from './format.js';
 import { chooseReporter } from './render.js';
@@ -215,7 +215,9 @@ function parseTickersNow(rec: RunRecord): string[] | undefined {
 
 /** Runs a recorded run again; returns the comparison and the exit code (0 identical, 1 different or failed, 130 interrupted). */
 export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code: number; report: RerunReport }> {
-  const write = o.write ?? ((s: string) => console.log(s));
+  // Through the one redaction point: the spec file on disk is shown, and it is not a record.
+  const sink = o.write ?? ((s: string) => console.log(s));
+  const write = (s: string) => sink(redactSecrets(s));
   const cache = ArtifactCache.open(o.cacheDir);
   const runs = new RunStore(cache.db);
   const store: Store = { artifacts: cache, runs, location: cache.dir, migrated: cache.migrated, close: () => cache.close() };
