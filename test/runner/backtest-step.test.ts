@@ -161,6 +161,10 @@ describe('backtest step in a pipeline run', () => {
     expect(html).toContain(btMeta.comparison.verdict);
     for (const s of STRATEGIES) expect(html).toContain(`>${s}<`);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    // Every section has its data: equity, drawdowns, the gates heatmap and the training curves are drawn.
+    expect(html).not.toContain('not available in this run');
+    expect(html.match(/<svg[\s>]/g)?.length).toBeGreaterThanOrEqual(4);
+    expect(html).toContain("Mean gate over the test period's decision bars");
     const lines = summaryLines(runEnd!).join('\n');
     expect(lines).toMatch(/backtest on the test period \(from .* UTC, \d+ sessions?, 4 tickers/);
     for (const row of ['A model', 'B avwap', '  rsi-reversion', 'C model-all', '  buy-and-hold']) expect(lines).toContain(row);
