@@ -75,11 +75,12 @@ function describeNode(node: PlanNode): string {
 }
 
 /**
- * Point by point, and within a point depth-first over batches: batch 1's chain before batch 5's
- * fetch, whole-universe steps last. A sweep's first point finishes (and reports) first.
+ * Depth-first over batches: batch 1's chain (for every sweep point) before batch 5's fetch, so
+ * a batch's arrays are dropped before the next batch's are made, however many points share
+ * them; whole-universe steps last, point by point.
  */
 function priorityOf(node: PlanNode): Priority {
-  return [node.ref.point ?? 0, node.batch ? node.batch.index : Number.MAX_SAFE_INTEGER, -node.depth];
+  return [node.batch ? node.batch.index : Number.MAX_SAFE_INTEGER, node.ref.point ?? 0, -node.depth];
 }
 
 export async function execute(plan: Plan, opts: ExecuteOptions): Promise<ExecuteResult> {
