@@ -84,7 +84,8 @@ export function gitBlobHash(content: string | Buffer): string {
  */
 export function gitDirty(dir: string, file?: string): Promise<boolean | undefined> {
   return new Promise((resolvePromise) => {
-    const args = ['status', '--porcelain', file ? '--untracked-files=all' : '--untracked-files=no'];
+    // `normal` lists an untracked folder once (`new/`), not every file in it (a cache folder may hold thousands).
+    const args = ['status', '--porcelain', file ? '--untracked-files=normal' : '--untracked-files=no'];
     execFile('git', args, { cwd: dir, timeout: 10_000 }, (err, stdout) => {
       if (err) return resolvePromise(undefined);
       const lines = stdout.split('\n').filter((l) => l.length > 3);
@@ -93,7 +94,13 @@ export function gitDirty(dir: string, file?: string): Promise<boolean | undefine
       // Porcelain paths are relative to the top of the work tree.
       const top = gitTopLevel(dir);
       const rel = top ? relative(top, resolve(file)).split(sep).join('/') : undefined;
-      resolvePromise(rel !== undefined && lines.some((l) => unquote(l.slice(3)) === rel));
+      resolvePromise(
+        rel !== undefined &&
+          lines.some((l) => {
+            const p = unquote(l.slice(3));
+            return p === rel || (p.endsWith('/') && rel.startsWith(p));
+          }),
+      );
     });
   });
 }

@@ -88,6 +88,9 @@ describe.skipIf(!hasGit)('git state in run records', () => {
     const untracked = await runAndRecord(join(dir, 'new', 'other.yaml'), cacheDir);
     expect(untracked.gitDirty).toBe(true);
     expect(untracked.specBlob).toBe(git(dir, 'hash-object', 'new/other.yaml'));
+    writeFileSync(join(dir, 'top.yaml'), SPEC(5));
+    expect((await runAndRecord(join(dir, 'top.yaml'), cacheDir)).gitDirty).toBe(true);
+    expect((await runAndRecord(spec, cacheDir)).gitDirty).toBe(false); // the tracked spec, beside untracked files
 
     // A new commit is picked up.
     git(dir, 'add', '.');
