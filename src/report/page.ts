@@ -44,6 +44,9 @@ table.metrics td.num { min-width: 120px; }
 table.metrics tbody th { font-weight: normal; }
 .layout-2 { display: grid; grid-template-columns: auto minmax(300px, 1fr); gap: 0 28px; align-items: start; }
 .layout-2 > div { min-width: 0; }
+.layout-stack { display: grid; grid-template-columns: minmax(0, 1fr); gap: 18px 0; }
+.layout-stack > div { min-width: 0; max-width: 100%; }
+.layout-stack > div:last-child { max-width: 620px; }
 h3.first { margin-top: 0; }
 @media (max-width: 900px) { .layout-2 { grid-template-columns: 1fr; } }
 .role { display: inline-block; font-size: 11px; font-weight: 600; color: #1f4f82; background: #e3edf8; border-radius: 3px; padding: 0 5px; }

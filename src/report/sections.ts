@@ -94,7 +94,9 @@ ${keys.map((k) => html`<tr>${rowHeader(k)}${strategies.map((s) => cell(k, s.metr
         ? html`<p class="small">Sharpe and Sortino from daily (close-to-close) returns × √252; annualized = (1 + total)^(252 / sessions) − 1; drawdown from the minute equity, its length in session minutes; turnover = mean daily traded notional ÷ equity; costs as a fraction of the starting capital.</p>`
         : '';
     const ci = input.comparison ? comparisonBlock(input.comparison) : notAvailable('The A − B confidence interval');
-    body = html`<div class="layout-2"><div>${table}</div><div><h3 class="first">A − B: Sharpe difference</h3>${ci}</div></div>${foot}`;
+    // Beside the table while it is narrow; below it for more than three strategies (A, B, C, a rule, buy-and-hold).
+    const layout = strategies.length > 3 ? 'layout-stack' : 'layout-2';
+    body = html`<div class="${layout}"><div>${table}</div><div><h3 class="first">A − B: Sharpe difference</h3>${ci}</div></div>${foot}`;
   }
   return section('metrics', 'Metrics and the A − B confidence interval', false, body, 'Backtest metrics');
 }

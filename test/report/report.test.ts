@@ -4,7 +4,7 @@
  * and checked: one non-blank SVG per chart section, text labels drawn, no console errors, no
  * request but the file itself, and no HTML injection from tickers, names or the spec.
  *
- * UPDATE_REPORT_SCREENSHOT=1 also writes docs/report.png.
+ * docs/report.png is the demo run's report, taken by test/report/screenshot-run.ts.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -189,16 +189,10 @@ describe.skipIf(!chromium.path)('report in headless chromium', () => {
     }
   });
 
-  it('takes a full-page screenshot (docs/report.png with UPDATE_REPORT_SCREENSHOT=1)', async () => {
+  it('takes a full-page screenshot', async () => {
     const shot = join(dir, 'report.png');
     await main.page.screenshot({ path: shot as `${string}.png`, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(20_000);
-    if (process.env.UPDATE_REPORT_SCREENSHOT) {
-      const height = await main.page.evaluate(() => (document.querySelector('section#tickers') as HTMLElement).getBoundingClientRect().top + window.scrollY);
-      const out = new URL('../../docs/report.png', import.meta.url).pathname;
-      await main.page.screenshot({ path: out as `${string}.png`, clip: { x: 0, y: 0, width: 1200, height: Math.min(2400, Math.ceil(height)) }, captureBeyondViewport: true });
-      expect(statSync(out).size).toBeLessThan(400_000);
-    }
   });
 
   it('shows names, tickers and spec text as text: HTML injection does not work', async () => {
