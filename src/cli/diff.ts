@@ -57,6 +57,9 @@ export function findRun(store: RunStore, id: string, where: { cacheDir: string; 
   const ids = store.ids();
   const at = { file: `${where.command} ${id}` };
   const matching = ids.filter((x) => x.startsWith(id));
+  if (matching.length > 1 && matching.every((x) => x.startsWith(`${id}-p`))) {
+    throw UsageError.one(`"${id}" is a sweep of ${matching.length} points, not one run`, `name one point, e.g. ${matching[matching.length - 1]}; mlx-intraday runs compare ${id} shows them all`, at);
+  }
   if (matching.length > 1) {
     const shown = matching.slice(0, 5).join(', ');
     throw UsageError.one(`run id prefix "${id}" matches ${matching.length} runs (${shown}${matching.length > 5 ? ', …' : ''})`, 'give more characters of the id', at);

@@ -163,6 +163,11 @@ describe('rerun', () => {
     expect(result.identical).toBe(true);
     expect(record(cacheDir, result.rerun).metrics!.train.epochs).toBe(1);
     expect(record(cacheDir, result.rerun).metrics).toEqual(record(cacheDir, p1.id).metrics);
+    // The sweep's own id names several runs: say so and name a point.
+    const whole = await runCli([...g, 'rerun', p1.sweepId!], { cwd: dir });
+    expect(whole.code).toBe(2);
+    expect(whole.stderr).toContain(`"${p1.sweepId}" is a sweep of 2 points, not one run`);
+    expect(whole.stderr).toContain(`runs compare ${p1.sweepId}`);
   });
 
   it('an unknown id exits 2 with the nearest ids; an ambiguous prefix names the runs it matches', async () => {
