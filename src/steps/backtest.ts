@@ -15,6 +15,9 @@ import { BUILTIN_STRATEGIES, type BuiltinStrategyName } from '../backtest/strate
 import { runVectorizedBacktest, type BacktestBatch, type VectorizedBacktestResult } from '../backtest/vectorized.js';
 import { reportFromBacktest } from '../report/from-backtest.js';
 import { tensor } from '../tensor/tensor.js';
+import { INDICATORS_VERSION } from '../indicators/index.js';
+import { REGIME_VERSION } from '../model/regime.js';
+import { CONTEXT_VERSION } from '../model/context.js';
 import { collect } from '../util/memory.js';
 import { UsageError } from '../util/errors.js';
 import { defineKind, inputIn, inputsIn, type InputArtifact } from './kind.js';
@@ -156,6 +159,8 @@ export const backtestKind = defineKind<BacktestParams>({
   ],
   // The bootstrap's resampling seed.
   uses: ['seed'],
+  // It computes indicators its inputs lack, and the model's market context and regimes, itself.
+  libraryVersions: { indicators: INDICATORS_VERSION, regime: REGIME_VERSION, context: CONTEXT_VERSION },
   // A comparison of strategies that do not run fails before any work, not after training.
   preflight: ({ params }) => {
     const missing = params.compare.filter((c) => !params.strategies.includes(c));
