@@ -17,9 +17,10 @@ export type Params = Record<string, mx.array>;
 /**
  * Implementation switches, measured in test/bench/model.bench.ts (docs/model.md, "Speed"):
  * `fastAttention` uses mx.fast.scaledDotProductAttention instead of matmul + softmax + matmul
- * (never when the attention weights are asked for).
+ * (never when the attention weights are asked for); `factoredLastLayer` computes the last
+ * layer's single-query attention without forming per-token keys and values (same math).
  */
-export const NET_OPTIONS = { fastAttention: false };
+export const NET_OPTIONS = { fastAttention: false, factoredLastLayer: true };
 
 export function makeConfig(kind: ModelKind, preset: Preset, featureNames: string[], horizonMinutes: number, contextF = 0): ModelConfig {
   const F = featureNames.length;
@@ -194,6 +195,25 @@ function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAtt
     const pre = `layers.${l}`;
     const last = l === L - 1;
     const a = layerNorm(p, `${pre}.ln1`, h);
+    if (last && NET_OPTIONS.factoredLastLayer) {
+      // The same attention with the single context query, factored so no [B, Fi, d] key or value
+      // tensor is formed (k and v have no bias): q·(a_i W_k,h) = (W_k,h q_h)·a_i, and
+      // Σ_i attn_i g_i (a_i W_v,h) = (Σ_i attn_i g_i a_i) W_v,h, per head h.
+      const qh = mx.reshape(linear(p, `${pre}.attn.q`, layerNorm(p, `${pre}.lnq`, ctxTok)), [B, H, 1, dh]);
+      const WkH = mx.transpose(mx.reshape(p[`${pre}.attn.k.weight`], [d, H, dh]), [1, 2, 0]); // [H, dh, d]
+      const qk = mx.reshape(mx.matmul(qh, WkH), [B, H, d]); // [B, H, d]
+      const scores = mx.matmul(a, mx.transpose(qk, [0, 2, 1])); // [B, Fi, H]
+      const attn = mx.softmax(mx.multiply(scores, scale), 1); // over the indicators
+      if (wantAttention) clsAttention = mx.transpose(attn, [0, 2, 1]);
+      const w = mx.multiply(attn, mx.expandDims(used, 2)); // gate-scaled weights [B, Fi, H]
+      const pooled = mx.matmul(mx.transpose(w, [0, 2, 1]), a); // [B, H, d]
+      const WvH = mx.transpose(mx.reshape(p[`${pre}.attn.v.weight`], [d, H, dh]), [1, 0, 2]); // [H, d, dh]
+      const heads_ = mx.matmul(mx.expandDims(pooled, 2), WvH); // [B, H, 1, dh]
+      h = mx.reshape(linear(p, `${pre}.attn.out`, mx.reshape(heads_, [B, d])), [B, 1, d]);
+      const f = layerNorm(p, `${pre}.ln2`, h);
+      h = mx.add(h, linear(p, `${pre}.ff.1`, gelu(linear(p, `${pre}.ff.0`, f))));
+      continue;
+    }
     const qIn = last ? mx.reshape(layerNorm(p, `${pre}.lnq`, ctxTok), [B, 1, d]) : a;
     const Tq = last ? 1 : Fi;
     const q = heads(linear(p, `${pre}.attn.q`, qIn), Tq);

@@ -10,12 +10,43 @@ import { toMx, toMxMany, fromMxF32 } from '../../src/tensor/mlx-bridge.js';
 import { trainModel, TRAIN_DEFAULTS } from '../../src/model/train.js';
 import { synthSet } from './helpers.js';
 
-const saved = NET_OPTIONS.fastAttention;
+const saved = { ...NET_OPTIONS };
 afterEach(() => {
-  NET_OPTIONS.fastAttention = saved;
+  Object.assign(NET_OPTIONS, saved);
 });
 
 describe('fast paths', () => {
+  for (const preset of ['small', 'reference'] as const) {
+    it(`the factored last layer = keys and values per token (${preset}): predictions, attention, gradients`, () => {
+      const names = Array.from({ length: 20 }, (_, i) => `f${i}`);
+      const config = makeConfig('indicator-transformer', preset, names, 15, 6);
+      const p = toMxMany(initWeights(config, 5));
+      const x = toMx({ dtype: 'F32', shape: [8, 20], data: Float32Array.from({ length: 160 }, (_, i) => Math.cos(i * 0.29) * 2) });
+      const y = toMx({ dtype: 'F32', shape: [8], data: Float32Array.from({ length: 8 }, (_, i) => i / 8 - 0.5) });
+      const run = (factored: boolean) => {
+        NET_OPTIONS.factoredLastLayer = factored;
+        const out = forward(p, config, x, true);
+        const grads = mx.valueAndGrad((pp: typeof p) => mx.mean(mx.square(mx.subtract(forward(pp, config, x).pred, y))))(p)[1] as unknown as typeof p;
+        return { pred: fromMxF32(out.pred), attn: fromMxF32(out.clsAttention!), grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, fromMxF32(g)])) };
+      };
+      const a = run(false);
+      const b = run(true);
+      const close = (u: Float32Array, v: Float32Array, tol: number, what: string) => {
+        expect(v.length, what).toBe(u.length);
+        let m = 0;
+        let scale = 1e-8;
+        for (let i = 0; i < u.length; i++) {
+          m = Math.max(m, Math.abs(u[i] - v[i]));
+          scale = Math.max(scale, Math.abs(u[i]));
+        }
+        expect(m / scale, what).toBeLessThan(tol);
+      };
+      close(a.pred, b.pred, 1e-5, 'pred');
+      close(a.attn, b.attn, 1e-5, 'attention');
+      for (const k of Object.keys(a.grads)) close(a.grads[k], b.grads[k], 1e-4, `grad ${k}`);
+    });
+  }
+
   for (const preset of ['small', 'reference'] as const) {
     it(`scaledDotProductAttention = plain attention (${preset} preset, context token)`, () => {
       const names = Array.from({ length: 20 }, (_, i) => `f${i}`);
