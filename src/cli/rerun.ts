@@ -1,8 +1,9 @@
 /**
  * `mlx-intraday rerun <run-id>`: runs a recorded run again — its spec text as recorded, the same
- * command-line overrides, seed and tickers — recomputing every node (not reading the cache), and
- * shows the new metrics beside the recorded ones: "identical", or each difference, the trained
- * weights' sha256 included.
+ * command-line overrides, seed and tickers — recomputing every node in a scratch cache (removed
+ * afterwards: nothing is read back from the cache, and the user's entries and checkpoints are left
+ * as they are), and shows the new metrics beside the recorded ones: "identical", or each
+ * difference, the trained weights' sha256 included. The new run is recorded like any other.
  *
  * Before running it says what is no longer as recorded: the code (package version, git commit,
  * dirty tree), the spec file on disk (the recorded text is replayed either way), the resolved
@@ -13,8 +14,8 @@
  */
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { RunStore, type RunRecord } from '../cache/runs.js';
 import type { ArtifactStore, Store } from '../cache/store-api.js';
 import { ArtifactCache } from '../cache/store.js';
@@ -220,25 +221,38 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
   const write = (s: string) => sink(redactSecrets(s));
   const cache = ArtifactCache.open(o.cacheDir);
   const runs = new RunStore(cache.db);
-  const store: Store = { artifacts: cache, runs, location: cache.dir, migrated: cache.migrated, close: () => cache.close() };
+  const store = { artifacts: cache as ArtifactStore, runs };
+  let scratchDir: string | undefined;
+  let scratch: ArtifactCache | undefined;
   try {
     const rec = findRun(runs, id, { cacheDir: o.cacheDir, command: 'rerun' });
     if (rec.status === 'running') throw UsageError.one(`run ${rec.id} is still running`, 'wait for it to finish, then rerun it', { file: `rerun ${id}` });
     const { spec, notes } = specOfRecord(rec);
     const before = await checkBeforeRerun(rec, spec, store.artifacts, o.modelsDir);
-    // Read before running: a recomputed node replaces its cache entry, and an older record's
-    // fingerprints and hashes are read from those entries.
+    // An older record's fingerprints and hashes are read from the cache entries its keys name
+    // (read now: with --use-cache a recomputed node would replace its entry).
     const recordedData = dataFingerprints(rec, store.artifacts);
     const recordedWeights = weightHashes(rec, store.artifacts);
 
     const where = relative(process.cwd(), rec.specPath) || rec.specPath;
     if (o.json) write(JSON.stringify({ type: 'rerun-check', run: rec.id, spec: rec.specPath, notes, differences: before }));
     else {
-      write(`rerun of ${rec.id} (${rec.specName}, ${where}, seed ${rec.seed}, ${rec.status}): ${o.useCache ? 'cached nodes are reused' : 'every node is recomputed'}`);
+      write(`rerun of ${rec.id} (${rec.specName}, ${where}, seed ${rec.seed}, ${rec.status}): ${o.useCache ? 'cached nodes are reused' : 'every node is recomputed in a scratch cache (your cache and models folder are left as they are)'}`);
       for (const n of notes) write(`  note: ${n}`);
       if (before.length === 0) write('  code, spec file, params and data settings are as recorded');
       for (const d of before) write(`  differs — ${d.what}: ${d.message}`);
     }
+
+    // Computed from nothing, in a scratch cache and models folder inside the cache folder
+    // (removed afterwards): no entry is read back — not even a training state to continue
+    // from — and the user's entries and published checkpoints are left as they are. The run
+    // record goes to the user's run records.
+    if (!o.useCache) {
+      scratchDir = mkdtempSync(join(cache.dir, 'rerun-scratch-'));
+      scratch = ArtifactCache.open(scratchDir);
+    }
+    const artifacts: ArtifactStore = scratch ?? cache;
+    const runStore: Store = { artifacts, runs, location: cache.dir, migrated: cache.migrated, close: () => {} };
 
     const base: Reporter = chooseReporter({ json: o.json });
     const liveData = new Map<string, string | undefined>();
@@ -248,7 +262,7 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
       if (e.type === 'node-end' && e.node in recordedData) {
         let cid: string | undefined;
         try {
-          cid = store.artifacts.lookup(e.key)?.contentId;
+          cid = artifacts.lookup(e.key)?.contentId;
         } catch {
           cid = undefined;
         }
@@ -259,8 +273,8 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
     };
     const outcome = await runPipeline(spec, {
       cacheDir: o.cacheDir,
-      store,
-      modelsDir: o.modelsDir,
+      store: runStore,
+      modelsDir: scratchDir ? join(scratchDir, 'models') : o.modelsDir,
       concurrency: o.concurrency,
       refresh: o.useCache ? [] : spec.steps.map((s) => s.name),
       report,
@@ -271,8 +285,8 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
     // Compare: every metric, every weight hash, every data fingerprint.
     const differences = compareTrees(rec.metrics ?? {}, fresh.metrics ?? {});
     const unknown: string[] = [];
-    const nowWeights = weightHashes(fresh, store.artifacts);
-    const nowData = dataFingerprints(fresh, store.artifacts);
+    const nowWeights = weightHashes(fresh, artifacts);
+    const nowData = dataFingerprints(fresh, artifacts);
     let weights = 0;
     let data = 0;
     const compareIds = (then: Record<string, string | undefined>, now: Record<string, string | undefined>, label: string) => {
@@ -298,7 +312,9 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
     const code = outcome.status === 'interrupted' ? 130 : identical ? 0 : 1;
     return { code, report: result };
   } finally {
-    store.close();
+    scratch?.close();
+    if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
+    cache.close();
   }
 }
 
@@ -358,7 +374,7 @@ export function registerRerunCommand(program: Command, globals: () => { cacheDir
       if (!Number.isInteger(n) || n < 1 || n > 64) throw UsageError.one(`--concurrency takes a whole number from 1 to 64, got "${v}"`, 'e.g. --concurrency 2', { file: `--concurrency ${v}` });
       return n;
     })
-    .option('--use-cache', 'reuse cached nodes instead of recomputing them (checks the recorded keys; does not re-derive the numbers)')
+    .option('--use-cache', 'reuse cached nodes instead of recomputing them in a scratch cache (checks the recorded keys; does not re-derive the numbers)')
     .option('--json', 'machine-readable output: run events, then a rerun-check and a rerun-result line')
     .action(async (id: string, o: { concurrency?: number; useCache?: boolean; json?: boolean }) => {
       const g = globals();

@@ -6,7 +6,7 @@
  * All through the real CLI and the real runner.
  */
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadSpec } from '../../src/spec/index.js';
 import { runPipeline } from '../../src/run.js';
@@ -66,6 +66,21 @@ const jsonLines = (stdout: string) =>
     .split('\n')
     .map((l) => JSON.parse(l));
 
+/** Every cache entry with when it was written. */
+function cacheEntries(cacheDir: string) {
+  const cache = ArtifactCache.open(cacheDir, { readOnly: true });
+  try {
+    return cache.list().map((e) => [e.key, e.createdAt, e.checksum]).sort();
+  } finally {
+    cache.close();
+  }
+}
+
+/** A folder's files with sizes and modification times. */
+function folderState(dir: string) {
+  return readdirSync(dir).sort().map((f) => [f, statSync(join(dir, f)).size, statSync(join(dir, f)).mtimeMs]);
+}
+
 function setup(specText: string) {
   const dir = tempDir('mlxi-repro-');
   const spec = join(dir, 'small.yaml');
@@ -100,8 +115,14 @@ describe('rerun', () => {
     expect(weightHashes(older, db)).toEqual({ train: trainNode.weightsHash });
     db.close();
 
+    const entriesBefore = cacheEntries(cacheDir);
+    const modelsBefore = folderState(join(dir, 'models'));
     const r = await runCli([...g, 'rerun', id, '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
+    // Computed in a scratch cache, removed afterwards: the user's entries and checkpoints are untouched.
+    expect(cacheEntries(cacheDir)).toEqual(entriesBefore);
+    expect(folderState(join(dir, 'models'))).toEqual(modelsBefore);
+    expect(readdirSync(cacheDir).filter((f) => f.startsWith('rerun-'))).toEqual([]);
     const lines = jsonLines(r.stdout);
     const check = lines.find((e) => e.type === 'rerun-check');
     expect(check.differences).toEqual([]);
