@@ -14,7 +14,7 @@
  */
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { RunStore, type RunRecord } from '../cache/runs.js';
 import type { ArtifactStore, Store } from '../cache/store-api.js';
@@ -214,6 +214,21 @@ function parseTickersNow(rec: RunRecord): string[] | undefined {
   }
 }
 
+const SCRATCH_PREFIX = 'rerun-scratch-';
+
+/** Scratch folders of reruns whose process is gone (killed before it could remove its own). */
+function removeStaleScratch(cacheDir: string): void {
+  for (const name of readdirSync(cacheDir)) {
+    const pid = Number(/^rerun-scratch-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(cacheDir, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Runs a recorded run again; returns the comparison and the exit code (0 identical, 1 different or failed, 130 interrupted). */
 export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code: number; report: RerunReport }> {
   // Through the one redaction point: the spec file on disk is shown, and it is not a record.
@@ -248,7 +263,8 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
     // from — and the user's entries and published checkpoints are left as they are. The run
     // record goes to the user's run records.
     if (!o.useCache) {
-      scratchDir = mkdtempSync(join(cache.dir, 'rerun-scratch-'));
+      removeStaleScratch(cache.dir);
+      scratchDir = mkdtempSync(join(cache.dir, `${SCRATCH_PREFIX}${process.pid}-`));
       scratch = ArtifactCache.open(scratchDir);
     }
     const artifacts: ArtifactStore = scratch ?? cache;

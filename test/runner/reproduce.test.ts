@@ -115,6 +115,9 @@ describe('rerun', () => {
     expect(weightHashes(older, db)).toEqual({ train: trainNode.weightsHash });
     db.close();
 
+    // What a rerun killed with -9 leaves behind (its pid is gone): removed by the next rerun.
+    const stale = join(cacheDir, 'rerun-scratch-999999999-abc');
+    mkdirSync(join(stale, 'blobs'), { recursive: true });
     const entriesBefore = cacheEntries(cacheDir);
     const modelsBefore = folderState(join(dir, 'models'));
     const r = await runCli([...g, 'rerun', id, '--json'], { cwd: dir });
