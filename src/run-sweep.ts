@@ -1,7 +1,8 @@
 /**
- * A sweep run: every point of the grid in one plan (shared nodes computed once), one run record
- * per point (grouped by the sweep's id), each point's nodes recorded as they finish. A failed
- * node fails only the points it serves; the others go on.
+ * Runs: every point of a sweep in one plan (shared nodes computed once), one run record per
+ * point (grouped by the sweep's id), each point's nodes recorded as they finish; a failed node
+ * fails only the points it serves. A plain run is the sweep of one point without axes: one
+ * record with the run's own id, and its report at the end.
  */
 import { cpus } from 'node:os';
 import { openLocalStore } from './cache/store.js';
@@ -10,7 +11,8 @@ import { execute, type NodeResult } from './dag/execute.js';
 import { nodeLabel } from './dag/node-ref.js';
 import type { Plan, PlanNode } from './dag/plan.js';
 import { planSweep, type SweepPlanStats } from './dag/sweep.js';
-import { makeEnvironment, newRunId, outputIds, PACKAGE_VERSION, preflight, type RunOptions } from './run.js';
+import { makeEnvironment, newRunId, outputIds, PACKAGE_VERSION, preflight, type RunOptions } from './run-env.js';
+import { reportAtRunEnd } from './report/from-run.js';
 import type { Sweep } from './spec/sweep.js';
 import { STEP_KIND_REGISTRY } from './steps/index.js';
 import { gitBlobHash, gitCommit, gitDirty } from './util/gitinfo.js';
@@ -34,6 +36,8 @@ export interface SweepOutcome {
   results: Map<string, NodeResult>;
   stats: SweepPlanStats;
   ms: number;
+  /** The report written at the end of a plain run with a backtest step. */
+  report?: string;
 }
 
 /** The run id of a sweep's point: the sweep's id and the point's number. */
@@ -57,7 +61,8 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
   const { artifacts: cache, runs } = store;
   const sweepId = newRunId();
   const total = sweep.points.length;
-  const runIds = sweep.points.map((p) => pointRunId(sweepId, p.index, total));
+  const plain = sweep.axes.length === 0 && total === 1;
+  const runIds = plain ? [sweepId] : sweep.points.map((p) => pointRunId(sweepId, p.index, total));
   const env = makeEnvironment(spec, { modelsDir: opts.modelsDir, env: opts.env, cache });
   const commit = gitCommit(spec.dir);
   const dirty = commit ? gitDirty(spec.dir, spec.path) : Promise.resolve(undefined);
@@ -79,9 +84,7 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
       seed: p.spec.seed,
       packageVersion: PACKAGE_VERSION,
       gitCommit: commit,
-      sweepId,
-      sweepPoint: p.index,
-      sweepValues: p.values,
+      ...(plain ? {} : { sweepId, sweepPoint: p.index, sweepValues: p.values }),
     });
   }
   report({
@@ -97,11 +100,12 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
     batches: plan.batches.length,
     tickers: spec.universe.tickers.length,
   });
-  report({ type: 'info', message: `sweep ${sweepId}: ${total} points (${sweep.axes.map((a) => `${a.name} × ${a.values.length}`).join(', ')}, ${sweep.mode}); ${plan.stats.shared} nodes for what would be ${plan.stats.unshared} run one by one` });
+  if (!plain) report({ type: 'info', message: `sweep ${sweepId}: ${total} points (${sweep.axes.map((a) => `${a.name} × ${a.values.length}`).join(', ')}, ${sweep.mode}); ${plan.stats.shared} nodes for what would be ${plan.stats.unshared} run one by one` });
   for (const message of spec.notes) report({ type: 'warn', message });
   if (store.migrated) report({ type: 'info', message: `cache database brought up to date: ${store.migrated}` });
 
   const pointFailed = new Map<number, string>();
+  // A second Ctrl-C exits at once: close the records on the way out rather than leave them running.
   const closeOnExit = () => {
     for (const id of runIds) {
       try {
@@ -167,21 +171,31 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
     return { index: p.index, values: p.values, runId: runIds[i], status, metrics: pointMetrics[i], error };
   });
   const status = signal.aborted ? 'interrupted' : points.some((p) => p.status !== 'ok') ? 'failed' : 'ok';
+  // A plain run with a backtest leaves its report (a report that cannot be written is a warning).
+  const reportPath = plain ? await reportAtRunEnd(store, sweepId, opts.reportsDir ?? (opts.env?.MLX_INTRADAY_REPORTS || undefined), (message) => report({ type: 'warn', message })) : undefined;
   const ms = performance.now() - t0;
   const counts = { hit: 0, ran: 0, failed: 0, skipped: 0, cancelled: 0 };
   for (const r of results.values()) counts[r.status]++;
-  report({
-    type: 'run-end',
-    runId: sweepId,
-    status,
-    ms,
-    counts,
-    metrics: {},
-    batchMetrics: {},
-    sweep: { id: sweepId, axes: sweep.axes.map((a) => a.name), points: points.map(({ index, values, runId, status, metrics, error }) => ({ index, values, runId, status, metrics, error })) },
-  });
+  if (plain) {
+    // Headline metrics (whole-universe nodes) apart from per-batch ones: the summary parses no labels.
+    const headline: Record<string, Record<string, number>> = {};
+    const batchMetrics: Record<string, Record<string, number>> = {};
+    for (const [id, m] of Object.entries(points[0].metrics)) (plan.nodes.get(id)?.batch ? batchMetrics : headline)[id] = m;
+    report({ type: 'run-end', runId: sweepId, status, ms, counts, metrics: headline, batchMetrics });
+  } else {
+    report({
+      type: 'run-end',
+      runId: sweepId,
+      status,
+      ms,
+      counts,
+      metrics: {},
+      batchMetrics: {},
+      sweep: { id: sweepId, axes: sweep.axes.map((a) => a.name), points: points.map(({ index, values, runId, status, metrics, error }) => ({ index, values, runId, status, metrics, error })) },
+    });
+  }
   if (!opts.store) store.close();
-  return { sweepId, status, points, results, stats: plan.stats, ms };
+  return { sweepId, status, points, results, stats: plan.stats, ms, report: reportPath };
 }
 
 export function shownValues(values: Record<string, unknown>): string {
