@@ -88,10 +88,10 @@ export async function renderSweepPage(input: SweepPageInput): Promise<string> {
 `;
 }
 
-/** Writes reports/sweep-<id>/index.html atomically; returns its path. */
-export async function buildSweepPage(input: SweepPageInput, root = process.cwd()): Promise<string> {
+/** Writes <reports>/sweep-<id>/index.html atomically (reports: $MLX_INTRADAY_REPORTS or ./reports, as run reports); returns its path. */
+export async function buildSweepPage(input: SweepPageInput, reportsDir = process.env.MLX_INTRADAY_REPORTS || 'reports'): Promise<string> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(input.sweepId)) throw new Error(`sweep page: id ${JSON.stringify(input.sweepId)} cannot name a folder`);
-  const file = join(resolve(root, 'reports', `sweep-${input.sweepId}`), 'index.html');
+  const file = join(resolve(reportsDir, `sweep-${input.sweepId}`), 'index.html');
   writeFileAtomic(file, await renderSweepPage(input));
   return file;
 }
