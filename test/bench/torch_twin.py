@@ -10,7 +10,8 @@ in batches of 2048. Data are random with the run's shapes (timing does not depen
 
 Usage: python3 torch_twin.py '{"F":111,"C":14,"d":32,"heads":2,"layers":1,"dff":64,
         "batch":256,"train":11000,"val":2600,"epochs":3,"threads":2}'
-Prints one JSON line: {"torch": version, "threads": n, "params": count, "epoch_seconds": [...]}.
+With "factored": true the last layer uses the same factored form as nets.ts (no per-token keys
+or values). Prints one JSON line: {"torch": version, "threads": n, "params": count, "epoch_seconds": [...]}.
 """
 import json
 import math
@@ -42,11 +43,21 @@ class Layer(nn.Module):
         self.ff0 = nn.Linear(d, dff)
         self.ff1 = nn.Linear(dff, d)
 
-    def forward(self, h, ctx, gates):
+    def forward(self, h, ctx, gates, factored=False):
         B, T, d = h.shape
         H = self.h
         dh = d // H
         a = self.ln1(h)
+        if self.last and factored:
+            # The same math as nets.ts's factored last layer: no per-token keys or values.
+            qh = self.q(self.lnq(ctx)).view(B, H, 1, dh)
+            wk = self.k.weight.view(H, dh, d)  # torch Linear weight is [out, in]
+            qk = (qh @ wk).view(B, H, d)
+            attn = torch.softmax((a @ qk.transpose(1, 2)) * (1.0 / math.sqrt(dh)), dim=1)  # [B, T, H]
+            pooled = (attn * gates.unsqueeze(2)).transpose(1, 2) @ a  # [B, H, d]
+            wv = self.v.weight.view(H, dh, d).transpose(1, 2)  # [H, d, dh]
+            h = self.out((pooled.unsqueeze(2) @ wv).reshape(B, 1, d))
+            return h + self.ff1(gelu(self.ff0(self.ln2(h))))
         q_in = self.lnq(ctx).unsqueeze(1) if self.last else a
         Tq = q_in.shape[1]
         q = self.q(q_in).view(B, Tq, H, dh).transpose(1, 2)
@@ -74,13 +85,13 @@ class Twin(nn.Module):
         self.layers = nn.ModuleList([Layer(d, heads, dff, l == layers - 1) for l in range(layers)])
         self.head = nn.Linear(d, 1)
 
-    def forward(self, x):
+    def forward(self, x, factored=False):
         xi = x[:, : self.F]
         ctx = self.ctx1(gelu(self.ctx0(x[:, self.F : self.F + self.C])))
         gates = torch.sigmoid(self.gate(ctx))
         h = xi.unsqueeze(2) * self.value + self.embed
         for layer in self.layers:
-            h = layer(h, ctx, gates)
+            h = layer(h, ctx, gates, factored)
         return self.head(h.reshape(h.shape[0], -1)).reshape(-1), gates
 
 
@@ -97,6 +108,7 @@ def main():
     Xva = torch.randn(a["val"], F + C, generator=g)
     batch = a["batch"]
     penalty = a.get("gate_penalty", 0.01)
+    factored = bool(a.get("factored", False))
     out = []
     for _ in range(a["epochs"]):
         t0 = time.perf_counter()
@@ -104,7 +116,7 @@ def main():
         order = torch.randperm(a["train"], generator=g)
         for s in range(0, a["train"], batch):
             idx = order[s : s + batch]
-            pred, gates = model(Xtr[idx])
+            pred, gates = model(Xtr[idx], factored)
             loss = Fn.mse_loss(pred, ytr[idx]) + penalty * gates.mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -113,9 +125,9 @@ def main():
         model.eval()
         with torch.no_grad():
             for s in range(0, a["val"], 2048):
-                model(Xva[s : s + 2048])
+                model(Xva[s : s + 2048], factored)
         out.append(time.perf_counter() - t0)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "params": sum(p.numel() for p in model.parameters()), "epoch_seconds": out}))
+    print(json.dumps({"factored": factored, "torch": torch.__version__, "threads": torch.get_num_threads(), "params": sum(p.numel() for p in model.parameters()), "epoch_seconds": out}))
 
 
 if __name__ == "__main__":
