@@ -6,8 +6,10 @@ import { INDICATOR_NAMES } from '../indicators/compute.js';
 import type { LiveGroupDef } from './row.js';
 import { AVWAP_GROUP } from './groups/avwap.js';
 import { TREND_GROUP } from './groups/trend.js';
+import { MOMENTUM_GROUP } from './groups/momentum.js';
+import { VOLATILITY_GROUP } from './groups/volatility.js';
 
-export const LIVE_GROUPS: readonly LiveGroupDef[] = [AVWAP_GROUP, TREND_GROUP];
+export const LIVE_GROUPS: readonly LiveGroupDef[] = [AVWAP_GROUP, TREND_GROUP, MOMENTUM_GROUP, VOLATILITY_GROUP];
 
 const GROUP_OF = new Map<string, LiveGroupDef>();
 for (const g of LIVE_GROUPS) {
