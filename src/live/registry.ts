@@ -8,8 +8,10 @@ import { AVWAP_GROUP } from './groups/avwap.js';
 import { TREND_GROUP } from './groups/trend.js';
 import { MOMENTUM_GROUP } from './groups/momentum.js';
 import { VOLATILITY_GROUP } from './groups/volatility.js';
+import { VOLUME_GROUP } from './groups/volume.js';
+import { PRICE_GROUP } from './groups/price.js';
 
-export const LIVE_GROUPS: readonly LiveGroupDef[] = [AVWAP_GROUP, TREND_GROUP, MOMENTUM_GROUP, VOLATILITY_GROUP];
+export const LIVE_GROUPS: readonly LiveGroupDef[] = [AVWAP_GROUP, TREND_GROUP, MOMENTUM_GROUP, VOLATILITY_GROUP, VOLUME_GROUP, PRICE_GROUP];
 
 const GROUP_OF = new Map<string, LiveGroupDef>();
 for (const g of LIVE_GROUPS) {

@@ -12,6 +12,7 @@ function expectEqual(r: ReplayResult, label: string): void {
   const lines = r.mismatches.map((m) => `${m.name}: ${m.count} (first ${m.first})`);
   expect(lines, `${label}: live ≠ batch`).toEqual([]);
   expect(r.compared).toBeGreaterThan(0);
+  console.log(`${label}: ${r.compared} values compared, ${r.exact} bit-identical, names ${LIVE_INDICATORS.length}`);
 }
 
 describe('live = batch (synthetic)', () => {
