@@ -281,8 +281,13 @@ export function createLiveState(opts: LiveStateOptions): LiveState {
         `live: ${code} bar at ${iso(time)}: the state is already at ${iso(lastTime)}; bars must come in time order, one update per minute (rejected, state unchanged)`,
       );
     }
-    const date = exchangeDate(time);
-    const s = sessionFor(date);
+    let date: string, s: ReturnType<typeof sessionFor>;
+    try {
+      date = exchangeDate(time);
+      s = sessionFor(date);
+    } catch (e) {
+      throw new LiveBarError('off-session', `live: ${iso(time)}: ${(e as Error).message}`);
+    }
     if (!s || time < s.openMs || time >= s.openMs + s.bars * MIN) {
       throw new LiveBarError(
         'off-session',

@@ -38,11 +38,18 @@ describe('live = batch (synthetic)', () => {
 
 describe.skipIf(!hasReal)('live = batch (real 1-minute bars)', () => {
   if (!hasReal) it.skip(realSkipMessage, () => {});
-  it('20 liquid tickers, 2026-03-12…2026-03-27 (2026-03-27 misses two minutes; BA ends 03-23)', async () => {
+  it('7 liquid tickers, 2026-03-12…2026-03-27 (2026-03-27 misses two minutes; BA ends 03-23)', async () => {
     const p = await realPanel('', ['AAPL', 'MSFT', 'NVDA', 'SPY', 'QQQ', 'TSLA', 'BA'], '2026-03-12', '2026-03-27');
     const S = p.sessions[5].start;
     const r = replayAndCompare(p, S, LIVE_INDICATORS);
     expectEqual(r, 'real');
+  });
+  it('40 full days of SPY (2024): the time-of-day rings wrap past 20 sessions, rolling sums re-summed many times', async () => {
+    const p = await realPanel('long', ['SPY'], '2024-03-22', '2024-05-17');
+    expect(p.sessions.length).toBe(40);
+    const S = p.sessions[22].start + 211;
+    const r = replayAndCompare(p, S, LIVE_INDICATORS);
+    expectEqual(r, 'long SPY');
   });
   it('thinly traded ETFs through the 2025-07-03 early close and the 07-04 holiday', async () => {
     const p = await realPanel('sparse', ['DBB', 'FXY'], '2025-06-16', '2025-07-08');
