@@ -81,6 +81,8 @@ export interface ModelConfig {
   contextF?: number;
   /** Present when the model learned volatility-scaled targets (target.ts). */
   targetScale?: import('./target.js').TargetScale;
+  /** Indicator transformer: a linear path Σ g_i·w_i·x_i on the gated indicators beside the head. */
+  gatedLinear?: boolean;
   transformer?: TransformerSizes;
   mlp?: MlpSizes;
 }

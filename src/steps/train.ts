@@ -114,7 +114,7 @@ const PARAMS_SCHEMA = {
   }
   };
 
-const TRAIN_KIND_VERSION = 5;
+const TRAIN_KIND_VERSION = 6;
 
 export const trainKind = defineKind<TrainStepParams>({
   name: 'train',
@@ -123,6 +123,7 @@ export const trainKind = defineKind<TrainStepParams>({
   // 3: samples in canonical (time, ticker) order before training.
   // 4: the gated indicator transformer reading the market context and regime.
   // 5: min_samples checked on the rows that reach training; published checkpoint + sidecar.
+  // 6: the gated linear path; factored last layer and fused attention (other float rounding).
   version: TRAIN_KIND_VERSION,
   cardinality: 'whole-universe',
   contentIdMode: 'key',
