@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LIVE_INDICATORS } from '../../src/live/index.js';
+import { mulberry32 } from '../indicators/fixtures.js';
 import { hasReal, realPanel, realSkipMessage, replayAndCompare, syntheticPanel, type ReplayResult } from './helpers.js';
 
 function expectEqual(r: ReplayResult, label: string): void {
@@ -34,6 +35,21 @@ describe('live = batch (synthetic)', () => {
     const r = replayAndCompare(p, S, LIVE_INDICATORS, (t) => t >= gap.start - 5 && t < gap.start + gap.bars + 3);
     expectEqual(r, 'synthetic gap');
   });
+});
+
+describe('live = batch (random cuts and skipped updates)', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: history cut at a random row, a random share of updates never sent`, async () => {
+      const rnd = mulberry32(seed * 7919);
+      const p = await syntheticPanel(['SPY', `R${seed}`, 'IWM'], '2026-06-26', '2026-07-07', seed); // a month turn; Independence Day observed on Fri 2026-07-03
+      const S = 1 + Math.floor(rnd() * (p.T - 400));
+      const share = 0.02 + 0.3 * rnd();
+      const drop = new Uint8Array(p.T);
+      for (let t = S; t < p.T; t++) drop[t] = rnd() < share ? 1 : 0;
+      const r = replayAndCompare(p, S, LIVE_INDICATORS, (t) => drop[t] === 1);
+      expectEqual(r, `random seed ${seed} (cut ${S}/${p.T}, ${(share * 100).toFixed(0)}% skipped)`);
+    });
+  }
 });
 
 describe.skipIf(!hasReal)('live = batch (real 1-minute bars)', () => {

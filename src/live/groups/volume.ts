@@ -7,7 +7,7 @@
  * continuous A/D line; MFI/CMF/VOL_SMA/VOL_Z/AMIHUD are running sums over ring buffers; EFI is
  * an EMA. The time-of-day ratios keep, for every minute of the session, a ring of that minute's
  * volume (and cumulative volume) over the last 20 sessions that had it, with running sums: an
- * update touches one slot (390 × 20 slots per ticker of memory, O(1) work).
+ * update touches one slot (390 × 20 slots per ticker, 94 KB, O(1) work).
  */
 import type { ColFn, LiveGroupDef, Row } from '../row.js';
 import { Ema, RollSum } from '../primitives.js';
@@ -117,7 +117,8 @@ function todVolume(N: number, col: ColFn): (r: Row) => void {
   const oC = col('CUM_VOL_SESSION'), oR = col('RVOL_TOD_20D'), oX = col('CUM_VOL_TOD_RATIO');
   const D = 20, MIN = 5, M = 390;
   const cum = new Float64Array(N);
-  const ringV = new Float64Array(M * D * N), ringC = new Float64Array(M * D * N);
+  // volumes are float32 values (exact in a Float32Array); cumulative volumes need float64
+  const ringV = new Float32Array(M * D * N), ringC = new Float64Array(M * D * N);
   const cnt = new Int32Array(M);
   const sumV = new Float64Array(M * N), sumC = new Float64Array(M * N);
   return (r) => {
