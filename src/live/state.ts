@@ -270,7 +270,10 @@ export function createLiveState(opts: LiveStateOptions): LiveState {
     observed: observed.slice(),
   });
 
-  /** Validates an update; returns its minute, session and the float32 bars (nothing is changed). */
+  const stIdx = new Int32Array(N);
+  const stO = new Float64Array(N), stH = new Float64Array(N), stL = new Float64Array(N), stC = new Float64Array(N), stV = new Float64Array(N);
+
+  /** Validates an update; returns its minute and session and stages its float32 bars (the state is not changed). */
   const check = (u: LiveUpdate) => {
     if (u === null || typeof u !== 'object') throw new LiveBarError('bad-bar', 'live: update must be an object { time, bars }');
     const time = parseTime(u.time);
@@ -311,8 +314,11 @@ export function createLiveState(opts: LiveStateOptions): LiveState {
     }
     const bars = u.bars;
     if (bars === null || typeof bars !== 'object') throw new LiveBarError('bad-bar', `live: update at ${iso(time)}: bars must be an object { TICKER: { open, high, low, close, volume } }`);
-    const got: [number, number, number, number, number, number][] = [];
-    for (const [tk, b] of Object.entries(bars)) {
+    // staged in buffers of their own: the state is not touched until every bar has passed
+    let count = 0;
+    for (const tk in bars) {
+      if (!Object.prototype.hasOwnProperty.call(bars, tk)) continue;
+      const b = (bars as Record<string, LiveBar>)[tk];
       const n = tickerIndex.get(tk);
       if (n === undefined) throw new LiveBarError('unknown-ticker', `live: update at ${iso(time)}: unknown ticker ${JSON.stringify(tk)} (this state follows ${tickers.slice(0, 10).join(', ')}${N > 10 ? ', …' : ''})`);
       const where = `live: ${tk} at ${iso(time)}`;
@@ -324,9 +330,15 @@ export function createLiveState(opts: LiveStateOptions): LiveState {
       if (o <= 0 || hi <= 0 || lo <= 0 || c <= 0) throw new LiveBarError('bad-bar', `${where}: non-positive price`);
       if (hi < lo) throw new LiveBarError('bad-bar', `${where}: high ${hi} < low ${lo}`);
       if (v < 0) throw new LiveBarError('bad-bar', `${where}: negative volume ${v}`);
-      got.push([n, Math.fround(o), Math.fround(Math.max(hi, o, c)), Math.fround(Math.min(lo, o, c)), Math.fround(c), Math.fround(v)]);
+      stIdx[count] = n;
+      stO[count] = Math.fround(o);
+      stH[count] = Math.fround(Math.max(hi, o, c));
+      stL[count] = Math.fround(Math.min(lo, o, c));
+      stC[count] = Math.fround(c);
+      stV[count] = Math.fround(v);
+      count++;
     }
-    return { time, sess, got };
+    return { time, sess, count };
   };
 
   const state: LiveState = {
@@ -339,7 +351,7 @@ export function createLiveState(opts: LiveStateOptions): LiveState {
       return row.t + 1;
     },
     update(u) {
-      const { time, sess, got } = check(u);
+      const { time, sess, count } = check(u);
       // minutes skipped before this one: masked rows for every ticker
       const target = (time - sess.openMs) / MIN;
       for (;;) {
@@ -368,8 +380,9 @@ export function createLiveState(opts: LiveStateOptions): LiveState {
         o[n] = x; h[n] = x; l[n] = x; c[n] = x; v[n] = 0;
         observed[n] = 0;
       }
-      for (const [n, bo, bh, bl, bc, bv] of got) {
-        o[n] = bo; h[n] = bh; l[n] = bl; c[n] = bc; v[n] = bv;
+      for (let k = 0; k < count; k++) {
+        const n = stIdx[k];
+        o[n] = stO[k]; h[n] = stH[k]; l[n] = stL[k]; c[n] = stC[k]; v[n] = stV[k];
         observed[n] = 1;
       }
       stepRow();
