@@ -37,6 +37,16 @@ describe('live = batch (synthetic)', () => {
   });
 });
 
+describe('live = batch (history edges)', () => {
+  it('a history of one bar, of exactly one session, and one ending one bar before the close', async () => {
+    const p = await syntheticPanel(['SPY', 'TSLA'], '2026-10-29', '2026-11-03', 4);
+    for (const S of [1, p.sessions[1].start, p.sessions[2].start - 1]) {
+      const r = replayAndCompare(p, S, LIVE_INDICATORS, (t) => t === p.sessions[2].start);
+      expectEqual(r, `cut at ${S}`);
+    }
+  });
+});
+
 describe('live = batch (random cuts and skipped updates)', () => {
   for (const seed of [1, 2, 3]) {
     it(`seed ${seed}: history cut at a random row, a random share of updates never sent`, async () => {
