@@ -127,13 +127,17 @@ export class ArtifactCache implements ArtifactStore {
       this.db.exec([ARTIFACTS, ...RUN_TABLES].map((t) => t.create).join('\n'));
       return '';
     }
+    // BEGIN IMMEDIATE: the write lock is taken (waiting for it) before the first read. A deferred
+    // transaction would read, then upgrade to write, and two processes creating one cache at once
+    // would get SQLITE_BUSY at once instead of waiting (SQLite's deadlock rule).
     const notes = this.db.transaction(() => {
+      if ((this.db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return { done: [], old: [] };
       const done = [ARTIFACTS, ...RUN_TABLES].map((t) => ensureTable(this.db, t)).filter(Boolean);
       // Rows from before meta had its own checksum: checked in full once, then indexed.
       const old = this.db.prepare('SELECT key FROM artifacts WHERE meta_checksum IS NULL').pluck().all() as string[];
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return { done, old };
-    })();
+    }).immediate();
     for (const key of notes.old) this.backfillMetaChecksum(key);
     return notes.done.join('; ');
   }
