@@ -92,13 +92,15 @@ program
 
 const globals = () => program.opts() as { cacheDir: string; modelsDir: string };
 
-specOptions(program.command('validate <spec>').description('check a spec and print what it resolves to')).action((specPath: string, o: CommonOpts) => {
-  const spec = loadSpec(specPath, loadOptions(o));
-  const plan = planFor(spec);
+sweepOptions(specOptions(program.command('validate <spec>').description('check a spec (and every point of its sweep) and print what it resolves to'))).action((specPath: string, o: CommonOpts & { sweep?: string[]; maxPoints?: number }) => {
+  const sweep = loadSweepOf(specPath, o);
+  const spec = sweep.base;
+  const plan = sweep.axes.length ? planOfSweep(sweep) : planFor(spec);
   if (o.json) {
-    console.log(JSON.stringify({ ok: true, name: spec.name, steps: plan.stepOrder, tickers: spec.universe.tickers.length, batches: plan.batches.length, nodes: plan.nodes.size, resolved: spec.resolved }, null, 2));
+    console.log(JSON.stringify({ ok: true, name: spec.name, steps: plan.stepOrder, tickers: spec.universe.tickers.length, batches: plan.batches.length, nodes: plan.nodes.size, ...(sweep.axes.length ? { sweepPoints: sweep.points.length } : {}), resolved: spec.resolved }, null, 2));
     return;
   }
+  if (sweep.axes.length) console.log(`${specPath}: sweep of ${sweep.points.length} points (${sweep.axes.map((a) => `${a.name} × ${a.values.length}`).join(', ')}, ${sweep.mode}): every point valid; ${plan.nodes.size} nodes in one DAG`);
   console.log(`${specPath}: ok — pipeline "${spec.name}", ${spec.steps.length} steps (${plan.stepOrder.join(' → ')}), ${spec.universe.tickers.length} tickers in ${plan.batches.length} batch(es) of ≤ ${spec.batchSize}, ${plan.nodes.size} nodes`);
   const p = spec.params;
   console.log(`  params: days ${p.days}, sample_interval ${p.sample_interval}, warmup ${p.warmup}, horizon ${p.horizon}, epochs ${p.epochs}, min_samples ${p.min_samples}; seed ${spec.seed}`);
