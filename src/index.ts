@@ -8,6 +8,8 @@
 // Specs and the runner.
 export { loadSpec, parseSpec, parseSetArg, type LoadOptions, type Spec, type StepSpec, type StepKindName, type SharedParams, type Universe } from './spec/index.js';
 export { runPipeline, planFor, PACKAGE_VERSION, type RunOptions, type RunOutcome } from './run.js';
+export { runSweep, planOfSweep, type SweepOutcome, type SweepPointOutcome } from './run-sweep.js';
+export { loadSweep, parseSweep, parseSweepArg, type Sweep, type SweepAxis, type SweepPoint, type SweepLoadOptions } from './spec/sweep.js';
 export type { RunEvent, Reporter, NodeStatus } from './dag/events.js';
 export { STEP_KIND_REGISTRY, defineKind, inputIn, inputsIn, schemaFor, schemaSources, type StepKind, type StepContext, type StepOutput, type InputArtifact, type InputRole, type KindUse, type KindRegistry, type Cardinality } from './steps/index.js';
 

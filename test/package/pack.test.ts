@@ -65,18 +65,19 @@ describe('the packed package', () => {
 
     writeFileSync(
       join(project, 'main.mjs'),
-      `import { loadSpec, listIndicators, createProvider, sessionsEnding, computeIndicators, PACKAGE_VERSION, UsageError, loadModel } from 'mlx-intraday';
+      `import { loadSpec, listIndicators, createProvider, sessionsEnding, computeIndicators, PACKAGE_VERSION, UsageError, loadModel, loadSweep, runSweep } from 'mlx-intraday';
+const sweep = loadSweep(new URL('./node_modules/mlx-intraday/pipelines/sweep.yaml', import.meta.url).pathname);
 const spec = loadSpec(new URL('./node_modules/mlx-intraday/pipelines/quickstart.yaml', import.meta.url).pathname);
 const provider = createProvider({ provider: 'synthetic' }, { baseDir: '.', env: {} });
 const panel = await provider.fetch({ tickers: ['AAPL', 'MSFT'], sessions: sessionsEnding('2026-10-30', 1) });
 const ind = computeIndicators(panel);
 let bad = '';
 try { loadSpec('/nonexistent/spec.yaml'); } catch (e) { bad = e instanceof UsageError ? 'UsageError' : String(e); }
-console.log(JSON.stringify({ name: spec.name, steps: spec.steps.length, indicators: listIndicators().length, T: ind.T, N: ind.N, F: ind.F, finite: ind.values.some(Number.isFinite), version: PACKAGE_VERSION, bad, loadModel: typeof loadModel }));
+console.log(JSON.stringify({ name: spec.name, steps: spec.steps.length, indicators: listIndicators().length, T: ind.T, N: ind.N, F: ind.F, finite: ind.values.some(Number.isFinite), version: PACKAGE_VERSION, bad, loadModel: typeof loadModel, sweepPoints: sweep.points.length, runSweep: typeof runSweep }));
 `,
     );
     const out = JSON.parse(run(process.execPath, ['main.mjs'], project).trim().split('\n').pop()!);
-    expect(out).toEqual({ name: 'quickstart', steps: 6, indicators: 111, T: 390, N: 2, F: 111, finite: true, version: pkg.version, bad: 'UsageError', loadModel: 'function' });
+    expect(out).toEqual({ name: 'quickstart', steps: 6, indicators: 111, T: 390, N: 2, F: 111, finite: true, version: pkg.version, bad: 'UsageError', loadModel: 'function', sweepPoints: 27, runSweep: 'function' });
 
     // The declared types resolve by name under NodeNext, and they are real types (a misuse fails).
     writeFileSync(
