@@ -52,7 +52,7 @@ export {
 } from './indicators/index.js';
 
 // Live (incremental) indicators, equal to the batch engine bar for bar.
-export { createLiveState, LiveBarError, LIVE_INDICATORS, isLiveIndicator, type LiveState, type LiveStateOptions, type LiveUpdate, type LiveBar, type LiveSnapshot, type LiveBarErrorCode } from './live/index.js';
+export { createLiveState, createLiveModelState, LiveBarError, LIVE_INDICATORS, isLiveIndicator, type LiveState, type LiveStateOptions, type LiveUpdate, type LiveBar, type LiveSnapshot, type LiveBarErrorCode, type LiveModelOptions, type LiveModelState, type LiveModelUpdate, type LiveSelection, type RegimeChange } from './live/index.js';
 
 // Model (from the modules whose declarations need no MLX types, so a consumer's tsc never
 // reaches @frost-beta/mlx's shipped .ts sources).

@@ -48,6 +48,12 @@ export interface LiveStateOptions {
   history: Panel;
   /** Most sessions an update may skip over (filled as masked rows); more is rejected. Default 5. */
   maxGapSessions?: number;
+  /**
+   * Internal (the model state, src/live/select.ts): called after each row's indicators are
+   * computed (warm-up, filled and live rows), with the row, which tickers were observed, and the
+   * float64 outputs in `names` order. It must not change what it is given.
+   */
+  rowHook?: (r: Row, observed: Uint8Array, outputs: readonly Float64Array[]) => void;
 }
 
 export interface LiveSnapshot {
@@ -194,9 +200,11 @@ export function createLiveState(opts: LiveStateOptions): LiveState {
   let lastTime = -Infinity;
 
   /** Advances one row whose bars are already in row.o/h/l/c/v. */
+  const hook = opts.rowHook;
   const stepRow = () => {
     for (const b of allCols) b.fill(NaN);
     for (const s of steps) s(row);
+    if (hook) hook(row, observed, outCols);
   };
   const beginRow = (s: Sess, minute: number, prevDate: string) => {
     const t = row.t + 1;
