@@ -20,11 +20,13 @@ export type Params = Record<string, mx.array>;
  * (never when the attention weights are asked for); `factoredLastLayer` computes the last
  * layer's single-query attention without forming per-token keys and values (same math).
  */
-// Measured (docs/model.md, "Speed"): the fused attention made a reference-preset step 2.53 → 1.61 s;
-// the factored last layer made a small-preset epoch on curated 3.43 → 1.49 s.
+// Measured (docs/model.md, "Speed"): the factored last layer made a small-preset epoch on curated
+// 3.43 → 1.49 s (0.95 s at lower load). The fused attention was not faster for the reference
+// preset's full layers over four measurements (2.53 → 1.61, 1.12 → 2.18, 3.6 → 2.8, 1.83 → 2.45 s
+// per step), so it stays off; it did lower peak RSS (4.7 → 3.9 GB).
 // `gatedLinear` (new configs): the gated linear path beside the head, chosen on curated's
 // validation split (val IC 0.026 vs 0.023 without it, both at learning rate 1e-4; docs/model.md).
-export const NET_OPTIONS = { fastAttention: true, factoredLastLayer: true, gatedLinear: true };
+export const NET_OPTIONS = { fastAttention: false, factoredLastLayer: true, gatedLinear: true };
 
 export function makeConfig(kind: ModelKind, preset: Preset, featureNames: string[], horizonMinutes: number, contextF = 0): ModelConfig {
   const F = featureNames.length;
