@@ -21,6 +21,8 @@ import { registerRerunCommand } from './cli/rerun.js';
 import { registerDiffCommand } from './cli/diff.js';
 import { registerReportCommand } from './cli/report.js';
 import { registerSelectCommand } from './cli/select.js';
+import { registerServeCommand } from './cli/serve.js';
+import { formatReplay, runReplay } from './cli/replay.js';
 import { loadSweep } from './spec/sweep.js';
 import { planOfSweep, runSweep } from './run-sweep.js';
 import { compareCommand, printSweepPlan } from './cli/sweep.js';
@@ -193,6 +195,15 @@ specOptions(program.command('precheck <spec>').description('check data coverage 
 });
 
 registerSelectCommand(program);
+registerServeCommand(program);
+specOptions(program.command('replay <spec>').description('feed one session bar by bar through the live engine and check it against the batch engine'))
+  .requiredOption('--date <YYYY-MM-DD>', 'the session to replay')
+  .option('--history-days <n>', 'sessions before it to warm up from', int('--history-days'), 2)
+  .action(async (specPath: string, o: CommonOpts & { date: string; historyDays: number }) => {
+    const r = await runReplay(loadSpec(specPath, loadOptions(o)), { date: o.date, historyDays: o.historyDays });
+    console.log(o.json ? JSON.stringify(r, null, 2) : formatReplay(r).join('\n'));
+    process.exitCode = r.mismatches.length === 0 ? 0 : 1;
+  });
 
 const runs = program.command('runs').description('past runs recorded in the cache');
 runs
