@@ -9,10 +9,10 @@
  */
 import { resolveIndicatorNames } from '../indicators/compute.js';
 import { CONTEXT_SIZE } from '../model/context.js';
-import { gateScores } from '../model/predict.js';
 import { REGIME_NAMES, type RegimeName } from '../model/regime.js';
 import type { LoadedModel } from '../model/select.js';
 import { createLiveContext } from './context.js';
+import { createGateScorer } from './gates.js';
 import { createLiveState as createIndicatorState, type LiveSnapshot, type LiveState, type LiveStateOptions, type LiveUpdate } from './state.js';
 
 export interface LiveModelOptions extends Omit<LiveStateOptions, 'indicators' | 'rowHook'> {
@@ -149,6 +149,7 @@ export function createLiveModelState(opts: LiveModelOptions): LiveModelState {
   });
   for (let n = 0; n < N; n++) if (!dirty[n]) throw new Error(`live: ticker ${opts.tickers[n]} has no observed bar in the history`);
 
+  const gates = createGateScorer(model);
   const tickerIndex = new Map(opts.tickers.map((x, n) => [x, n]));
   const scores = new Float32Array(N * Fi).fill(NaN);
   const reported = new Int16Array(N).fill(-1);
@@ -163,7 +164,7 @@ export function createLiveModelState(opts: LiveModelOptions): LiveModelState {
     if (rows.length === 0) return rows;
     const X = new Float32Array(rows.length * FM);
     rows.forEach((n, k) => X.set(inputs.subarray(n * FM, (n + 1) * FM), k * FM));
-    const g = await gateScores(model, X, rows.length);
+    const g = await gates.score(X, rows.length);
     rows.forEach((n, k) => {
       scores.set(g.subarray(k * Fi, (k + 1) * Fi), n * Fi);
       dirty[n] = 0;

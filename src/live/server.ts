@@ -154,9 +154,9 @@ export function startLiveServer(opts: LiveServerOptions): Promise<LiveServer> {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...(closing ? { connection: 'close' } : {}), ...extra });
     res.end(text);
   };
-  const topOf = (url: URL): number => {
+  const topOf = (url: URL): number | undefined => {
     const raw = url.searchParams.get('top');
-    if (raw === null) return 10;
+    if (raw === null) return undefined; // the state's default (serve --top)
     if (raw === 'all') return Infinity;
     const k = Number(raw);
     if (!Number.isInteger(k) || k < 1) throw new HttpError(400, 'bad-query', `top=${raw} is not a positive whole number`, 'e.g. ?top=10, or ?top=all');
