@@ -23,10 +23,11 @@ export type Params = Record<string, mx.array>;
 // Measured (docs/model.md, "Speed"): the factored last layer made a small-preset epoch on curated
 // 3.43 → 1.49 s (0.95 s at lower load). The fused attention was not faster for the reference
 // preset's full layers over four measurements (2.53 → 1.61, 1.12 → 2.18, 3.6 → 2.8, 1.83 → 2.45 s
-// per step), so it stays off; it did lower peak RSS (4.7 → 3.9 GB).
+// per step), so it stays off; it did lower peak RSS (4.7 → 3.9 GB). `tokenFree` (one-layer models):
+// the closed-form layer norm, no [B, F, d] tensor at all: 0.75–1.31 → 0.38–0.49 s per curated epoch.
 // `gatedLinear` (new configs): the gated linear path beside the head, chosen on curated's
 // validation split (val IC 0.026 vs 0.023 without it, both at learning rate 1e-4; docs/model.md).
-export const NET_OPTIONS = { fastAttention: false, factoredLastLayer: true, gatedLinear: true };
+export const NET_OPTIONS = { fastAttention: false, factoredLastLayer: true, gatedLinear: true, tokenFree: true };
 
 export function makeConfig(kind: ModelKind, preset: Preset, featureNames: string[], horizonMinutes: number, contextF = 0): ModelConfig {
   const F = featureNames.length;
@@ -194,6 +195,7 @@ function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAtt
   const ctxTok = C > 0 ? linear(p, 'ctx.1', gelu(linear(p, 'ctx.0', x.index(mx.Slice(), mx.Slice(Fi, Fi + C))))) : mx.broadcastTo(mx.reshape(p['ctx.const'], [1, d]), [B, d]);
   const gates = mx.sigmoid(linear(p, 'gate', ctxTok)); // [B, Fi]
   const used = gateMask ? mx.multiply(gates, gateMask) : gates;
+  if (L === 1 && NET_OPTIONS.factoredLastLayer && NET_OPTIONS.tokenFree) return oneLayerTokenFree(p, config, xi, ctxTok, gates, used, wantAttention);
   // [B, Fi, 1] * [Fi, d] + [Fi, d] -> [B, Fi, d]
   let h = mx.add(mx.multiply(mx.expandDims(xi, 2), p['tok.value']), p['tok.embed']);
   let clsAttention: mx.array | undefined;
@@ -248,6 +250,55 @@ function transformerForward(p: Params, config: ModelConfig, x: mx.array, wantAtt
   // A linear reading of the same gated indicators: what ridge can express, switched per context by the gates.
   const pred = config.gatedLinear ? mx.add(out, mx.sum(mx.multiply(mx.multiply(xi, used), p['lin.weight']), -1)) : out;
   return { pred, gates, clsAttention };
+}
+
+/**
+ * The one-layer transformer (small preset) without any [B, F, d] tensor. Token i is
+ * u_i = x_i·v_i + e_i, so its layer norm has a closed form from per-indicator statistics:
+ * with V̄_i = v_i − mean(v_i), Ē_i = e_i − mean(e_i), var_i = x_i²·mean(V̄_i²) + 2x_i·mean(V̄_i Ē_i)
+ * + mean(Ē_i²), σ_i = √(var_i + ε): a_i = (x_i V̄_i + Ē_i)∘γ/σ_i + β. Scores a_i·(W_k q) and the
+ * gated pooling Σ_i w_i a_i then need only [B, H, F] products with the [F, d] tables. The same
+ * function as the token form (tested), far fewer bytes moved.
+ */
+function oneLayerTokenFree(p: Params, config: ModelConfig, xi: mx.array, ctxTok: mx.array, gates: mx.array, used: mx.array, wantAttention: boolean): ForwardOut {
+  const { dModel: d, heads: H } = config.transformer!;
+  const B = xi.shape[0];
+  const dh = d / H;
+  const pre = 'layers.0';
+  const V = p['tok.value'];
+  const E = p['tok.embed'];
+  const Vc = mx.subtract(V, mx.mean(V, -1, true)); // [Fi, d]
+  const Ec = mx.subtract(E, mx.mean(E, -1, true));
+  const A = mx.mean(mx.square(Vc), -1); // [Fi]
+  const Bc = mx.mean(mx.multiply(Vc, Ec), -1);
+  const Cc = mx.mean(mx.square(Ec), -1);
+  const gamma = p[`${pre}.ln1.weight`];
+  const beta = p[`${pre}.ln1.bias`];
+  const Vg = mx.multiply(Vc, gamma); // [Fi, d]
+  const Eg = mx.multiply(Ec, gamma);
+  // 1/σ per (row, indicator): [B, Fi]
+  const variance = mx.add(mx.add(mx.multiply(mx.square(xi), A), mx.multiply(mx.multiply(xi, Bc), 2)), Cc);
+  const inv = mx.rsqrt(mx.add(variance, 1e-5));
+  const qh = mx.reshape(linear(p, `${pre}.attn.q`, layerNorm(p, `${pre}.lnq`, ctxTok)), [B, H, 1, dh]);
+  const WkH = mx.transpose(mx.reshape(p[`${pre}.attn.k.weight`], [d, H, dh]), [1, 2, 0]); // [H, dh, d]
+  const qk = mx.reshape(mx.matmul(qh, WkH), [B, H, d]);
+  const SV = mx.matmul(qk, mx.transpose(Vg)); // [B, H, Fi]
+  const SE = mx.matmul(qk, mx.transpose(Eg));
+  const Sb = mx.expandDims(mx.sum(mx.multiply(qk, beta), -1), 2); // [B, H, 1]
+  const xI = mx.expandDims(xi, 1); // [B, 1, Fi]
+  const invI = mx.expandDims(inv, 1);
+  const scores = mx.add(mx.multiply(mx.add(mx.multiply(xI, SV), SE), invI), Sb); // [B, H, Fi]
+  const attn = mx.softmax(mx.multiply(scores, 1 / Math.sqrt(dh)), -1);
+  const w = mx.multiply(attn, mx.expandDims(used, 1)); // gate-scaled [B, H, Fi]
+  const wInv = mx.multiply(w, invI);
+  const pooled = mx.add(mx.add(mx.matmul(mx.multiply(wInv, xI), Vg), mx.matmul(wInv, Eg)), mx.multiply(mx.sum(w, -1, true), beta)); // [B, H, d]
+  const WvH = mx.transpose(mx.reshape(p[`${pre}.attn.v.weight`], [d, H, dh]), [1, 0, 2]); // [H, d, dh]
+  const headsOut = mx.matmul(mx.expandDims(pooled, 2), WvH); // [B, H, 1, dh]
+  let h = linear(p, `${pre}.attn.out`, mx.reshape(headsOut, [B, d])); // [B, d]
+  h = mx.add(h, linear(p, `${pre}.ff.1`, gelu(linear(p, `${pre}.ff.0`, layerNorm(p, `${pre}.ln2`, h)))));
+  const out = mx.reshape(linear(p, 'head', h), [-1]);
+  const pred = config.gatedLinear ? mx.add(out, mx.sum(mx.multiply(mx.multiply(xi, used), p['lin.weight']), -1)) : out;
+  return { pred, gates, clsAttention: wantAttention ? attn : undefined };
 }
 
 /** `gateMask` [B, F_indicators] (transformer): multiplies the gates, e.g. 0 to switch indicators off. */
