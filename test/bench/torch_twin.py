@@ -11,7 +11,8 @@ in batches of 2048. Data are random with the run's shapes (timing does not depen
 Usage: python3 torch_twin.py '{"F":111,"C":14,"d":32,"heads":2,"layers":1,"dff":64,
         "batch":256,"train":11000,"val":2600,"epochs":3,"threads":2}'
 With "factored": true the last layer uses the same factored form as nets.ts (no per-token keys
-or values). Prints one JSON line: {"torch": version, "threads": n, "params": count, "epoch_seconds": [...]}.
+or values); with "factored": "token-free" a one-layer model also uses nets.ts's closed-form
+layer norm (no [B, F, d] tensor). Prints one JSON line: {"torch": version, "threads": n, "params": count, "epoch_seconds": [...]}.
 """
 import json
 import math
@@ -85,10 +86,35 @@ class Twin(nn.Module):
         self.layers = nn.ModuleList([Layer(d, heads, dff, l == layers - 1) for l in range(layers)])
         self.head = nn.Linear(d, 1)
 
+    def token_free(self, xi, ctx, gates):
+        # The same closed-form first layer norm as nets.ts's oneLayerTokenFree (one layer only).
+        L = self.layers[0]
+        B, F = xi.shape
+        d = self.value.shape[1]
+        H = L.h
+        dh = d // H
+        Vc = self.value - self.value.mean(-1, keepdim=True)
+        Ec = self.embed - self.embed.mean(-1, keepdim=True)
+        A, Bc, Cc = (Vc * Vc).mean(-1), (Vc * Ec).mean(-1), (Ec * Ec).mean(-1)
+        Vg, Eg = Vc * L.ln1.weight, Ec * L.ln1.weight
+        inv = torch.rsqrt(xi * xi * A + 2 * xi * Bc + Cc + L.ln1.eps).unsqueeze(1)  # [B, 1, F]
+        qh = L.q(L.lnq(ctx)).view(B, H, 1, dh)
+        qk = (qh @ L.k.weight.view(H, dh, d)).view(B, H, d)
+        xI = xi.unsqueeze(1)
+        scores = (xI * (qk @ Vg.t()) + qk @ Eg.t()) * inv + (qk * L.ln1.bias).sum(-1, keepdim=True)
+        attn = torch.softmax(scores * (1.0 / math.sqrt(dh)), dim=-1)
+        w = attn * gates.unsqueeze(1)
+        wInv = w * inv
+        pooled = (wInv * xI) @ Vg + wInv @ Eg + w.sum(-1, keepdim=True) * L.ln1.bias
+        h = L.out((pooled.unsqueeze(2) @ L.v.weight.view(H, dh, d).transpose(1, 2)).reshape(B, d))
+        return h + L.ff1(gelu(L.ff0(L.ln2(h))))
+
     def forward(self, x, factored=False):
         xi = x[:, : self.F]
         ctx = self.ctx1(gelu(self.ctx0(x[:, self.F : self.F + self.C])))
         gates = torch.sigmoid(self.gate(ctx))
+        if factored == "token-free" and len(self.layers) == 1:
+            return self.head(self.token_free(xi, ctx, gates)).reshape(-1), gates
         h = xi.unsqueeze(2) * self.value + self.embed
         for layer in self.layers:
             h = layer(h, ctx, gates, factored)
@@ -108,7 +134,7 @@ def main():
     Xva = torch.randn(a["val"], F + C, generator=g)
     batch = a["batch"]
     penalty = a.get("gate_penalty", 0.01)
-    factored = bool(a.get("factored", False))
+    factored = a.get("factored", False)  # False | True | "token-free" (one layer)
     out = []
     for _ in range(a["epochs"]):
         t0 = time.perf_counter()
