@@ -155,12 +155,13 @@ describe('live server', () => {
         res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
       });
       req.on('error', reject);
-      req.write(body.slice(0, half));
-      setTimeout(async () => {
+      // close once the server has the request (headers and half the body), then send the rest
+      server.server.once('request', async () => {
         closing = server.close();
         await new Promise((r) => setTimeout(r, 100));
         req.end(body.slice(half));
-      }, 100);
+      });
+      req.write(body.slice(0, half));
     });
     let closing: Promise<void> | undefined;
     const r = await answer;
