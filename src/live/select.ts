@@ -80,17 +80,22 @@ export interface LiveModelState {
 function topOf(scores: Float32Array, off: number, F: number, k: number, nameRank: Int32Array): number[] {
   const K = Math.min(F, k);
   const out: number[] = [];
-  const better = (a: number, b: number) => {
-    const sa = scores[off + a], sb = scores[off + b];
-    return sa > sb || (sa === sb && nameRank[a] < nameRank[b]);
-  };
   for (let i = 0; i < F; i++) {
-    if (out.length === K && !better(i, out[K - 1])) continue;
-    let j = out.length < K ? out.length : K - 1;
-    if (out.length < K) out.push(i);
-    while (j > 0 && better(i, out[j - 1])) {
-      out[j] = out[j - 1];
-      j--;
+    const si = scores[off + i], ri = nameRank[i];
+    let len = out.length;
+    if (len === K) {
+      const w = out[K - 1], sw = scores[off + w];
+      if (!(si > sw || (si === sw && ri < nameRank[w]))) continue; // not better than the K-th
+      len = K - 1;
+    }
+    // insertion from the end: shift the worse ones down
+    let j = len;
+    while (j > 0) {
+      const x = out[j - 1], sx = scores[off + x];
+      if (si > sx || (si === sx && ri < nameRank[x])) {
+        out[j] = x;
+        j--;
+      } else break;
     }
     out[j] = i;
   }

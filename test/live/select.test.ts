@@ -88,6 +88,9 @@ describe('selection on each bar', () => {
           expect(got.time).toBe(want.time);
           expect(got.regime).toBe(want.regime);
           expect(got.indicators.map((x) => x.name)).toEqual(want.indicators.map((x) => x.name));
+          // the top k (partial selection) is the head of the full ranking
+          expect(state.selection(ticker, 3).indicators).toEqual(got.indicators.slice(0, 3));
+          expect(state.selection(ticker).indicators).toEqual(got.indicators.slice(0, 5));
           got.indicators.forEach((x, i) => {
             expect(x.score).toBeCloseTo(want.indicators[i].score, 6);
             expect(Object.is(x.value, want.indicators[i].value)).toBe(true);
