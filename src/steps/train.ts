@@ -114,7 +114,7 @@ const PARAMS_SCHEMA = {
   }
   };
 
-const TRAIN_KIND_VERSION = 6;
+const TRAIN_KIND_VERSION = 7;
 
 export const trainKind = defineKind<TrainStepParams>({
   name: 'train',
@@ -124,6 +124,7 @@ export const trainKind = defineKind<TrainStepParams>({
   // 4: the gated indicator transformer reading the market context and regime.
   // 5: min_samples checked on the rows that reach training; published checkpoint + sidecar.
   // 6: the gated linear path; factored last layer and fused attention (other float rounding).
+  // 7: the token-free one-layer form (same function, other float rounding).
   version: TRAIN_KIND_VERSION,
   cardinality: 'whole-universe',
   contentIdMode: 'key',
