@@ -240,6 +240,10 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
   let best: Params = p;
   let bestValLoss = Number.POSITIVE_INFINITY;
   let bestEpoch = 0;
+  /** IC of the best epoch's validation predictions (in return units): what sweeps choose by. */
+  let bestValIc = Number.NaN;
+  const yValRet = Float32Array.from(split.val, (r) => set.y[r]);
+  const valIcOf = (pred: Float32Array) => pearson(Float32Array.from(pred, (z, i) => (z * scaler.yStd + scaler.yMean) * unitOf(split.val[i])), yValRet);
   let stepCount = 0;
   let lastCollectStep = 0;
   let lastCollectAt = performance.now();
@@ -256,6 +260,7 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
     best = toMxMany(resume.best);
     bestValLoss = resume.bestValLoss;
     bestEpoch = resume.bestEpoch;
+    bestValIc = resume.bestValIc ?? Number.NaN;
     history.push(...resume.history);
   }
 
@@ -309,6 +314,7 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
       bestValLoss = valLoss;
       best = p; // MLX arrays are immutable: keeping the record is a snapshot
       bestEpoch = epoch;
+      bestValIc = valIcOf(valPred);
     }
     opts.onEpoch?.(stats);
     await collect();
@@ -354,7 +360,7 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
   }
   const weights = fromMxMany(best);
   const state: TrainState | undefined = opts.keepState
-    ? { epoch: params.epochs, weights: fromMxMany(p), adamM: fromMxMany(st.m), adamV: fromMxMany(st.v), adamT: st.t, rng: rng.getState(), best: weights, bestValLoss, bestEpoch, history: history.map((h) => ({ ...h })) }
+    ? { epoch: params.epochs, weights: fromMxMany(p), adamM: fromMxMany(st.m), adamV: fromMxMany(st.v), adamT: st.t, rng: rng.getState(), best: weights, bestValLoss, bestEpoch, bestValIc, history: history.map((h) => ({ ...h })) }
     : undefined;
   await collect();
 
@@ -364,7 +370,7 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
     scaler,
     history,
     split: { trainEnd: split.trainEnd, valEnd: split.valEnd, counts: split.counts },
-    metrics: { bestValLoss, bestEpoch, testLoss, testCorr, directionalAccuracy: dirAcc, ...(evaluation ? { evaluation } : {}) },
+    metrics: { bestValLoss, bestEpoch, bestValIc, testLoss, testCorr, directionalAccuracy: dirAcc, ...(evaluation ? { evaluation } : {}) },
     params: { ...params },
     ...(state ? { state } : {}),
   };

@@ -118,6 +118,8 @@ export interface SplitInfo {
 export interface TrainMetrics {
   bestValLoss: number;
   bestEpoch: number;
+  /** Pearson IC of the best epoch's predictions on the validation split (return units). */
+  bestValIc?: number;
   testLoss: number;
   /** Pearson correlation of prediction vs y on the test split. */
   testCorr: number;
@@ -158,6 +160,7 @@ export interface TrainState {
   best: Record<string, import('../tensor/tensor.js').Tensor>;
   bestValLoss: number;
   bestEpoch: number;
+  bestValIc?: number;
   history: EpochStats[];
 }
 

@@ -33,7 +33,7 @@ export function saveTrainState(store: ArtifactStore, lineage: string, state: Tra
     step: 'train-state',
     kind: 'train-state',
     contentId: key,
-    meta: { epoch: state.epoch, adamT: state.adamT, rng: state.rng, bestValLoss: state.bestValLoss, bestEpoch: state.bestEpoch, history: state.history },
+    meta: { epoch: state.epoch, adamT: state.adamT, rng: state.rng, bestValLoss: state.bestValLoss, bestEpoch: state.bestEpoch, bestValIc: state.bestValIc, history: state.history },
   tensors,
   });
 }
@@ -49,7 +49,7 @@ export function latestTrainState(store: ArtifactStore, lineage: string, epochs: 
     }
     if (!loaded) continue;
     const m = loaded.record.meta as Record<string, any>;
-    const state: TrainState = { epoch: m.epoch, adamT: m.adamT, rng: m.rng, bestValLoss: m.bestValLoss, bestEpoch: m.bestEpoch, history: m.history, weights: {}, adamM: {}, adamV: {}, best: {} };
+    const state: TrainState = { epoch: m.epoch, adamT: m.adamT, rng: m.rng, bestValLoss: m.bestValLoss, bestEpoch: m.bestEpoch, bestValIc: m.bestValIc ?? undefined, history: m.history, weights: {}, adamM: {}, adamV: {}, best: {} };
     for (const [name, t] of Object.entries(loaded.tensors)) {
       const slash = name.indexOf('/');
       const part = name.slice(0, slash) as (typeof PARTS)[number];

@@ -114,7 +114,7 @@ const PARAMS_SCHEMA = {
   }
   };
 
-const TRAIN_KIND_VERSION = 7;
+const TRAIN_KIND_VERSION = 8;
 
 export const trainKind = defineKind<TrainStepParams>({
   name: 'train',
@@ -125,6 +125,7 @@ export const trainKind = defineKind<TrainStepParams>({
   // 5: min_samples checked on the rows that reach training; published checkpoint + sidecar.
   // 6: the gated linear path; factored last layer and fused attention (other float rounding).
   // 7: the token-free one-layer form (same function, other float rounding).
+  // 8: val_ic (the best epoch's validation IC) in the metrics, for choosing sweep points.
   version: TRAIN_KIND_VERSION,
   cardinality: 'whole-universe',
   contentIdMode: 'key',
@@ -200,6 +201,7 @@ export const trainKind = defineKind<TrainStepParams>({
         epochs: result.history.length,
         best_epoch: result.metrics.bestEpoch,
         best_val_loss: result.metrics.bestValLoss,
+        val_ic: result.metrics.bestValIc ?? Number.NaN,
         test_loss: result.metrics.testLoss,
         test_corr: result.metrics.testCorr,
         directional_accuracy: result.metrics.directionalAccuracy,
