@@ -62,11 +62,12 @@ export const DOWNLOAD_STEP = '(download)';
 /** Keys of our blob files: `<sha256 hex>.safetensors`, or a writer's `<…>.<pid>.<rand>.tmp`. */
 const BLOB_FILE = /^([0-9a-f]{64})\.safetensors(?:\.\d+\.[0-9a-f]+\.tmp)?$/;
 
-function checksumOf(blob: Uint8Array, metaText: string): string {
+/** An entry's checksum: sha256 over its blob bytes then its meta text (shared with the other backends). */
+export function checksumOf(blob: Uint8Array, metaText: string): string {
   return sha256Hex(Buffer.concat([Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength), Buffer.from(metaText, 'utf8')]));
 }
 
-const metaChecksumOf = (metaText: string) => sha256Hex(Buffer.from(metaText, 'utf8'));
+export const metaChecksumOf = (metaText: string) => sha256Hex(Buffer.from(metaText, 'utf8'));
 
 export interface OpenOptions {
   inlineMaxBytes?: number;

@@ -1,0 +1,394 @@
+/**
+ * The shared-folder Store: artifacts and run records in a folder that several machines mount
+ * (NFS-style), with no shared database and no lock. Everything is a file written to a temp name
+ * and renamed into place (rename is atomic on one file system), so a reader sees a file whole
+ * or not at all:
+ *
+ *   blobs/ab/<sha256 of the blob>.safetensors   the arrays (+ the entry's row, for rebuilding)
+ *   index/<key>.json                            the record, its meta checksum and the blob's sha256;
+ *                                               its mtime is the entry's last use (touch = utimes)
+ *   runs/<id>/run.json                          written once by begin
+ *   runs/<id>/nodes/<node>.json                 one file per node (several writers never collide)
+ *   runs/<id>/finish.json                       written once by finish
+ *
+ * The index file is written after its blob, so a writer killed in between leaves at most a
+ * blob (or a temp file) no index names. Two writers of one key: the last rename wins, which is
+ * harmless because the key is a content hash. Every read is verified with the local backend's
+ * checksums; a bad entry is removed and reported (CorruptEntryError).
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { decodeSafetensors, encodeSafetensors } from '../tensor/safetensors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { CorruptEntryError } from '../util/errors.js';
+import { redactDeep, redactSecrets } from '../util/redact.js';
+import { sha256Hex } from './key.js';
+import type { NodeRecord, RunRecord, RunStatus } from './runs.js';
+import { checksumOf, metaChecksumOf } from './store.js';
+import type { ArtifactRecord, ArtifactStore, LoadedArtifact, RunRecords, Store, StoreInput } from './store-api.js';
+
+/** What `index/<key>.json` holds. */
+interface IndexEntry {
+  key: string;
+  step: string;
+  kind: string;
+  contentId: string;
+  metaText: string;
+  metaChecksum: string;
+  bytes: number;
+  checksum: string;
+  blobSha: string;
+  createdAt: number;
+}
+
+/** Writes a file whole under a temp name in the same folder, fsyncs it, renames it into place. */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** A key, run id or node id as one safe file name (no separators, no leading dot). */
+const fileName = (s: string) => encodeURIComponent(s).replace(/^\./, '%2E').replace(/\*/g, '%2A');
+const fromFileName = (s: string) => decodeURIComponent(s);
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  return JSON.parse(text);
+}
+
+/** An entry's blob as `store` writes it: its arrays plus its row (key, step, kind, content id, redacted meta). */
+export function encodeEntry(key: string, input: StoreInput): { meta: Record<string, unknown>; metaText: string; blob: Buffer; blobSha: string } {
+  const meta = redactDeep(input.meta);
+  const metaText = JSON.stringify(meta);
+  const row = { key, step: input.step, kind: input.kind, content_id: input.contentId, meta: metaText };
+  const blob = encodeSafetensors(input.tensors, { 'mlx-intraday.row': JSON.stringify(row) });
+  return { meta, metaText, blob, blobSha: sha256Hex(blob) };
+}
+
+export class SharedFolderArtifacts implements ArtifactStore {
+  readonly blobDir: string;
+  readonly indexDir: string;
+
+  constructor(readonly dir: string) {
+    this.blobDir = join(dir, 'blobs');
+    this.indexDir = join(dir, 'index');
+  }
+
+  indexPath(key: string): string {
+    return join(this.indexDir, `${fileName(key)}.json`);
+  }
+
+  blobPath(sha: string): string {
+    return join(this.blobDir, sha.slice(0, 2), `${sha}.safetensors`);
+  }
+
+  /** The index entry and its mtime, or undefined; an unparsable file is a corrupt entry. */
+  private entry(key: string): { e: IndexEntry; usedAt: number } | undefined {
+    const path = this.indexPath(key);
+    let text: string;
+    let usedAt: number;
+    try {
+      text = readFileSync(path, 'utf8');
+      usedAt = statSync(path).mtimeMs;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    let e: IndexEntry;
+    try {
+      e = JSON.parse(text);
+    } catch (err) {
+      throw this.corrupt(key, `its index file is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!e || typeof e !== 'object' || e.key !== key || typeof e.metaText !== 'string' || typeof e.blobSha !== 'string' || !/^[0-9a-f]{64}$/.test(e.blobSha)) {
+      throw this.corrupt(key, 'its index file does not describe it');
+    }
+    return { e, usedAt: Math.round(usedAt) };
+  }
+
+  private corrupt(key: string, reason: string, blobSha?: string): CorruptEntryError {
+    rmSync(this.indexPath(key), { force: true });
+    if (blobSha) rmSync(this.blobPath(blobSha), { force: true });
+    return new CorruptEntryError(key, reason);
+  }
+
+  private verifiedMeta(key: string, e: IndexEntry): Record<string, unknown> {
+    if (metaChecksumOf(e.metaText) !== e.metaChecksum) throw this.corrupt(key, 'its metadata does not match its checksum');
+    let meta: unknown;
+    try {
+      meta = JSON.parse(e.metaText);
+    } catch (err) {
+      throw this.corrupt(key, `its metadata is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw this.corrupt(key, 'its metadata is not a JSON object');
+    return meta as Record<string, unknown>;
+  }
+
+  private toRecord(e: IndexEntry, meta: Record<string, unknown>, usedAt: number): ArtifactRecord {
+    return { key: e.key, step: e.step, kind: e.kind, contentId: e.contentId, meta, bytes: e.bytes, checksum: e.checksum, createdAt: e.createdAt, lastUsedAt: Math.max(usedAt, e.createdAt), inline: false };
+  }
+
+  lookup(key: string): ArtifactRecord | undefined {
+    const found = this.entry(key);
+    if (!found) return undefined;
+    return this.toRecord(found.e, this.verifiedMeta(key, found.e), found.usedAt);
+  }
+
+  load(key: string, opts: { touch?: boolean } = {}): LoadedArtifact | undefined {
+    const found = this.entry(key);
+    if (!found) return undefined;
+    const { e } = found;
+    let blob: Buffer;
+    try {
+      blob = readFileSync(this.blobPath(e.blobSha));
+    } catch {
+      throw this.corrupt(key, 'its blob file is missing');
+    }
+    // A blob whose bytes do not match its name is bad for every key naming it: removed too.
+    if (sha256Hex(blob) !== e.blobSha) throw this.corrupt(key, 'checksum mismatch', e.blobSha);
+    if (blob.length !== e.bytes || checksumOf(blob, e.metaText) !== e.checksum) throw this.corrupt(key, 'checksum mismatch');
+    const meta = this.verifiedMeta(key, e);
+    let tensors: Record<string, Tensor>;
+    try {
+      tensors = decodeSafetensors(blob).tensors;
+    } catch (err) {
+      throw this.corrupt(key, (err as Error).message, e.blobSha);
+    }
+    let usedAt = found.usedAt;
+    if (opts.touch !== false) usedAt = this.touchAt(key) ?? usedAt;
+    return { record: this.toRecord(e, meta, usedAt), tensors };
+  }
+
+  /**
+   * Blob first (temp name, fsync, rename), then the index file the same way: a reader that
+   * finds the index finds the blob whole. The blob carries the entry's row in its safetensors
+   * metadata, so an index can be rebuilt from the blobs alone.
+   */
+  store(key: string, input: StoreInput): ArtifactRecord {
+    const { meta, metaText, blob, blobSha } = encodeEntry(key, input);
+    const final = this.blobPath(blobSha);
+    mkdirSync(join(this.blobDir, blobSha.slice(0, 2)), { recursive: true });
+    // Same name, same bytes: a blob already there (a redelivered job) is kept as it is.
+    if (!existsSync(final)) writeFileAtomic(final, blob);
+    const now = Date.now();
+    const e: IndexEntry = { key, step: input.step, kind: input.kind, contentId: input.contentId, metaText, metaChecksum: metaChecksumOf(metaText), bytes: blob.length, checksum: checksumOf(blob, metaText), blobSha, createdAt: now };
+    mkdirSync(this.indexDir, { recursive: true });
+    writeFileAtomic(this.indexPath(key), JSON.stringify(e));
+    return this.toRecord(e, meta, now);
+  }
+
+  private touchAt(key: string): number | undefined {
+    const now = new Date();
+    try {
+      utimesSync(this.indexPath(key), now, now); // never recreates a removed entry
+      return now.getTime();
+    } catch {
+      return undefined;
+    }
+  }
+
+  touch(key: string): void {
+    this.touchAt(key);
+  }
+
+  remove(key: string): void {
+    let sha: string | undefined;
+    try {
+      sha = (readJson(this.indexPath(key)) as IndexEntry | undefined)?.blobSha;
+    } catch {
+      /* unreadable index: removed below */
+    }
+    rmSync(this.indexPath(key), { force: true });
+    if (sha && /^[0-9a-f]{64}$/.test(sha)) rmSync(this.blobPath(sha), { force: true });
+  }
+
+  /** Every indexed key (for listing and verification). */
+  keys(): string[] {
+    if (!existsSync(this.indexDir)) return [];
+    return readdirSync(this.indexDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => fromFileName(f.slice(0, -'.json'.length)));
+  }
+}
+
+/** Whether a process on this host is still alive (EPERM: alive, someone else's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+type Begun = Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'> & { pid: number; host: string };
+interface Finished {
+  finishedAt: number;
+  status: RunStatus;
+  metrics: RunRecord['metrics'];
+  error?: string;
+  gitDirty?: boolean;
+}
+type NodeFile = NonNullable<RunRecord['nodes']>[number] & { at: number; seq: number };
+
+export class SharedFolderRuns implements RunRecords {
+  private readonly host = hostname();
+  private seq = 0;
+
+  constructor(readonly dir: string) {}
+
+  private runDir(id: string): string {
+    return join(this.dir, fileName(id));
+  }
+
+  begin(r: Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'>): void {
+    const d = this.runDir(r.id);
+    if (existsSync(join(d, 'run.json'))) throw new Error(`run ${r.id} already exists`);
+    mkdirSync(join(d, 'nodes'), { recursive: true });
+    const rec: Begun = {
+      ...r,
+      specText: redactSecrets(r.specText),
+      resolved: redactDeep(r.resolved),
+      sweepValues: r.sweepValues === undefined ? undefined : redactDeep(r.sweepValues),
+      pid: process.pid,
+      host: this.host,
+    };
+    delete (rec as Partial<RunRecord>).nodes;
+    writeFileAtomic(join(d, 'run.json'), JSON.stringify(rec));
+  }
+
+  recordNode(runId: string, n: NodeRecord): void {
+    const d = join(this.runDir(runId), 'nodes');
+    mkdirSync(d, { recursive: true });
+    const rec: NodeFile = {
+      node: n.id,
+      step: n.step,
+      batch: n.batch,
+      point: n.point,
+      key: n.key,
+      status: n.status,
+      hit: n.status === 'hit',
+      ms: n.ms,
+      error: n.error === undefined ? undefined : redactSecrets(n.error),
+      contentId: n.contentId,
+      weightsHash: n.weightsHash,
+      at: Date.now(),
+      seq: this.seq++,
+    };
+    writeFileAtomic(join(d, `${fileName(n.id)}.json`), JSON.stringify(rec));
+  }
+
+  finish(runId: string, status: RunStatus, metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): void {
+    const d = this.runDir(runId);
+    if (!existsSync(join(d, 'run.json'))) return; // like an UPDATE of no row
+    const f: Finished = { finishedAt: Date.now(), status, metrics: metrics ?? {}, error: error === undefined ? undefined : redactSecrets(error), gitDirty };
+    writeFileAtomic(join(d, 'finish.json'), JSON.stringify(f));
+  }
+
+  /** Run ids in the folder (run.json present: a begin that completed). */
+  ids(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .filter((f) => !f.endsWith('.tmp') && existsSync(join(this.dir, f, 'run.json')))
+      .map(fromFileName);
+  }
+
+  private read(id: string): RunRecord | undefined {
+    const d = this.runDir(id);
+    const b = readJson(join(d, 'run.json')) as Begun | undefined;
+    if (!b) return undefined;
+    const f = readJson(join(d, 'finish.json')) as Finished | undefined;
+    let status: RunStatus = f?.status ?? 'running';
+    if (!f && b.host === this.host && b.pid !== process.pid && !processAlive(b.pid)) status = 'interrupted';
+    const { pid: _pid, host: _host, ...rest } = b;
+    const rec: RunRecord = { ...rest, status, finishedAt: f?.finishedAt, metrics: f?.metrics, error: f?.error, gitDirty: f?.gitDirty };
+    if (!f && status === 'interrupted') rec.error = `the run's process (pid ${b.pid}) ended without closing the run (killed or crashed)`;
+    return rec;
+  }
+
+  private nodes(id: string): NonNullable<RunRecord['nodes']> {
+    const d = join(this.runDir(id), 'nodes');
+    if (!existsSync(d)) return [];
+    const files = readdirSync(d).filter((f) => f.endsWith('.json'));
+    const nodes = files.map((f) => readJson(join(d, f)) as NodeFile | undefined).filter((n): n is NodeFile => n !== undefined);
+    nodes.sort((a, b) => a.at - b.at || a.seq - b.seq || (a.node < b.node ? -1 : 1));
+    return nodes.map(({ at: _at, seq: _seq, ...n }) => n);
+  }
+
+  private withNodes(rec: RunRecord): RunRecord {
+    return { ...rec, nodes: this.nodes(rec.id) };
+  }
+
+  private all(): RunRecord[] {
+    return this.ids()
+      .map((id) => this.read(id))
+      .filter((r): r is RunRecord => r !== undefined);
+  }
+
+  list(limit = 50, filter: { specPath?: string } = {}): (RunRecord & { hits: number; nodes: number })[] {
+    return this.all()
+      .filter((r) => filter.specPath === undefined || r.specPath === filter.specPath)
+      .sort((a, b) => b.startedAt - a.startedAt)
+      .slice(0, limit)
+      .map((r) => {
+        const nodes = this.nodes(r.id);
+        // RunRecord's `nodes` (the list) is replaced by the count, as the local backend does.
+        return { ...r, hits: nodes.filter((n) => n.hit).length, nodes: nodes.length } as unknown as RunRecord & { hits: number; nodes: number };
+      });
+  }
+
+  get(idOrPrefix: string): RunRecord | undefined {
+    const exact = this.read(idOrPrefix);
+    if (exact) return this.withNodes(exact);
+    const ids = this.ids().filter((id) => id.startsWith(idOrPrefix));
+    if (ids.length !== 1) return undefined;
+    const rec = this.read(ids[0]);
+    return rec && this.withNodes(rec);
+  }
+
+  sweep(idOrPrefix: string): RunRecord[] {
+    const runs = this.all().filter((r) => r.sweepId !== undefined);
+    let points = runs.filter((r) => r.sweepId === idOrPrefix);
+    if (points.length === 0) {
+      const ids = new Set(runs.map((r) => r.sweepId!).filter((s) => s.startsWith(idOrPrefix)));
+      if (ids.size === 1) points = runs.filter((r) => ids.has(r.sweepId!));
+    }
+    return points.sort((a, b) => (a.sweepPoint ?? 0) - (b.sweepPoint ?? 0)).map((r) => this.withNodes(r));
+  }
+
+  count(prefix: string): number {
+    return this.ids().filter((id) => id.startsWith(prefix)).length;
+  }
+}
+
+/**
+ * Opens (creating when needed) a shared-folder Store in `dir`: a folder several machines may
+ * mount and write at once. No locks, no database: see the file's header for the layout.
+ */
+export function openSharedFolderStore(dir: string): Store {
+  const abs = resolve(dir);
+  for (const d of ['blobs', 'index', 'runs']) mkdirSync(join(abs, d), { recursive: true });
+  return { artifacts: new SharedFolderArtifacts(abs), runs: new SharedFolderRuns(join(abs, 'runs')), location: abs, migrated: '', close: () => {} };
+}

@@ -1,0 +1,109 @@
+/**
+ * The Store contract (store-contract.ts) run against every backend this repository has: the
+ * local SQLite + blob folder (default inline limit, and with every blob a file) and the shared
+ * folder. The fault injectors below are the only backend-specific code: they damage files the
+ * way a killed writer or a bad disk would.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArtifactCache, openLocalStore } from '../../src/cache/store.js';
+import { encodeEntry, openSharedFolderStore, SharedFolderArtifacts } from '../../src/cache/shared-folder.js';
+import type { Store } from '../../src/cache/store-api.js';
+import { encodeSafetensors } from '../../src/tensor/safetensors.js';
+import { keyOf, largeInput, smallInput, storeContract } from './store-contract.js';
+
+const made: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'mlxi-store-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+function flipFileByte(path: string): void {
+  const buf = readFileSync(path);
+  const at = buf.length - 3; // inside the arrays, past the header
+  buf[at] ^= 0x40;
+  writeFileSync(path, buf);
+}
+
+const local = (s: Store) => s.artifacts as ArtifactCache;
+const localBlobPath = (s: Store, key: string) => join(local(s).blobDir, key.slice(0, 2), `${key}.safetensors`);
+
+for (const inlineMaxBytes of [undefined, 0]) {
+  storeContract(
+    inlineMaxBytes === undefined ? 'local (SQLite + blob folder)' : 'local (every blob a file)',
+    () => openLocalStore(tempDir(), { inlineMaxBytes }),
+    {
+      reopen: (dir) => openLocalStore(dir, { inlineMaxBytes }),
+      killWriter(s, key, input, stage) {
+        const final = localBlobPath(s, key);
+        mkdirSync(join(local(s).blobDir, key.slice(0, 2)), { recursive: true });
+        writeFileSync(stage === 'blob-temp' ? `${final}.${process.pid}.0badf00d.tmp` : final, encodeSafetensors(input.tensors));
+      },
+      flipBlobByte(s, key) {
+        const rec = s.artifacts.lookup(key)!;
+        if (!rec.inline) return flipFileByte(localBlobPath(s, key));
+        const blob = local(s).db.prepare('SELECT blob FROM artifacts WHERE key = ?').pluck().get(key) as Buffer;
+        blob[blob.length - 3] ^= 0x40;
+        local(s).db.prepare('UPDATE artifacts SET blob = ? WHERE key = ?').run(blob, key);
+      },
+    },
+  );
+}
+
+const shared = (s: Store) => s.artifacts as SharedFolderArtifacts;
+
+storeContract('shared folder', () => openSharedFolderStore(tempDir()), {
+  reopen: (dir) => openSharedFolderStore(dir),
+  killWriter(s, key, input, stage) {
+    const { blob, blobSha } = encodeEntry(key, input);
+    const final = shared(s).blobPath(blobSha);
+    mkdirSync(join(shared(s).blobDir, blobSha.slice(0, 2)), { recursive: true });
+    writeFileSync(stage === 'blob-temp' ? `${final}.${process.pid}.0badf00d.tmp` : final, blob);
+  },
+  flipBlobByte(s, key) {
+    const { blobSha } = JSON.parse(readFileSync(shared(s).indexPath(key), 'utf8'));
+    flipFileByte(shared(s).blobPath(blobSha));
+  },
+});
+
+describe('shared folder layout', () => {
+  it('blobs are named by the sha256 of their bytes under blobs/ab/, one index file per key, no temp files left', () => {
+    const dir = tempDir();
+    const s = openSharedFolderStore(dir);
+    const key = keyOf('layout');
+    s.artifacts.store(key, largeInput());
+    s.artifacts.store(key, largeInput()); // again: same blob, same index file
+    s.artifacts.store(keyOf('layout 2'), smallInput());
+    const { blob, blobSha } = encodeEntry(key, largeInput());
+    const sub = join(dir, 'blobs', blobSha.slice(0, 2));
+    expect(readdirSync(sub)).toContain(`${blobSha}.safetensors`);
+    expect(readFileSync(join(sub, `${blobSha}.safetensors`)).equals(blob)).toBe(true);
+    expect(readdirSync(join(dir, 'index')).sort()).toEqual([`${key}.json`, `${keyOf('layout 2')}.json`].sort());
+    const all = readdirSync(join(dir, 'blobs'), { recursive: true }) as string[];
+    expect(all.filter((f) => f.endsWith('.safetensors'))).toHaveLength(2);
+    expect(all.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    s.runs.begin({ id: 'r1', startedAt: 1, specPath: '/x', specName: 'x', specHash: 'h', specText: 't', resolved: {}, seed: 1, packageVersion: '0' });
+    s.runs.recordNode('r1', { id: 'fetch#0', step: 'fetch', status: 'ran', ms: 1 });
+    s.runs.finish('r1', 'ok', {});
+    expect(readdirSync(join(dir, 'runs', 'r1')).sort()).toEqual(['finish.json', 'nodes', 'run.json']);
+    expect(readdirSync(join(dir, 'runs', 'r1', 'nodes'))).toEqual(['fetch%230.json']);
+  });
+
+  it('an edited index file (meta changed) is refused on lookup and removed', () => {
+    const dir = tempDir();
+    const s = openSharedFolderStore(dir);
+    const key = keyOf('edited');
+    s.artifacts.store(key, smallInput());
+    const path = shared(s).indexPath(key);
+    const e = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...e, metaText: JSON.stringify({ ...smallInput().meta, seed: 99 }) }));
+    expect(() => s.artifacts.lookup(key)).toThrow(/metadata does not match its checksum/);
+    expect(s.artifacts.lookup(key)).toBeUndefined();
+  });
+});

@@ -1,0 +1,350 @@
+/**
+ * The Store contract: what every backend (local SQLite + blobs, shared folder, later S3) must
+ * do the same way, so the executor and the queue workers never care which one they have.
+ * `storeContract(name, makeStore, backend)` defines the vitest cases; a backend supplies a
+ * factory of fresh, empty stores, a way to open a second instance ("another machine") on a
+ * store's location, and two fault injectors that touch its files the way a crash or a bad
+ * disk would (everything else goes through the Store interface only).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store, StoreInput } from '../../src/cache/store-api.js';
+import type { NodeRecord, RunRecord } from '../../src/cache/runs.js';
+import { CorruptEntryError } from '../../src/util/errors.js';
+import { tensor, type Tensor } from '../../src/tensor/tensor.js';
+import { sha256Hex } from '../../src/cache/key.js';
+
+export interface StoreBackend {
+  /** A second Store instance on the same location (another machine mounting the same store). */
+  reopen(location: string): Store;
+  /**
+   * Leaves what a writer killed mid-store leaves: 'blob-temp', only its blob's temp file;
+   * 'blob-renamed', the blob in place but nothing that indexes it.
+   */
+  killWriter(store: Store, key: string, input: StoreInput, stage: 'blob-temp' | 'blob-renamed'): void;
+  /** Flips one byte of the stored arrays of `key`, as a bad disk would. */
+  flipBlobByte(store: Store, key: string): void;
+}
+
+export const keyOf = (s: string) => sha256Hex(s);
+
+/** Deterministic pseudo-random values, so the arrays are not all zeros. */
+function filled<T extends Float32Array | Float64Array | Int32Array | Int16Array | Uint8Array>(a: T, seed: number): T {
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < a.length; i++) {
+    x = (x * 1664525 + 1013904223) >>> 0;
+    a[i] = a instanceof Float32Array || a instanceof Float64Array ? (x / 2 ** 32) * 200 - 100 : x % 120;
+  }
+  return a;
+}
+
+/** A small entry of every dtype, with nested meta. */
+export function smallInput(seed = 1): StoreInput {
+  return {
+    step: 'indicators',
+    kind: 'indicators',
+    contentId: keyOf(`content ${seed}`),
+    meta: { names: ['avwap', 'rsi_14', 'ünïcode'], shape: [3, 2], nested: { a: 1.5, b: [true, null, 'x'] }, seed },
+    tensors: {
+      f32: tensor(filled(new Float32Array(6), seed), [3, 2]),
+      f64: tensor(filled(new Float64Array(4), seed + 1), [4]),
+      i32: tensor(filled(new Int32Array(5), seed + 2), [5]),
+      i16: tensor(filled(new Int16Array(2), seed + 3), [1, 2]),
+      u8: tensor(filled(new Uint8Array(8), seed + 4), [2, 2, 2]),
+    },
+  };
+}
+
+/** An entry above the local backend's inline limit (1 MiB), so it is a blob file everywhere. */
+export function largeInput(seed = 7): StoreInput {
+  return {
+    step: 'sample',
+    kind: 'sample',
+    contentId: keyOf(`large ${seed}`),
+    meta: { rows: 300_000, seed },
+    tensors: { x: tensor(filled(new Float32Array(300_000), seed), [100_000, 3]), y: tensor(filled(new Uint8Array(1000), seed), [1000]) },
+  };
+}
+
+const bytesOf = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+
+function expectSameTensors(got: Record<string, Tensor>, want: Record<string, Tensor>): void {
+  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+  for (const [name, t] of Object.entries(want)) {
+    expect(got[name].dtype, name).toBe(t.dtype);
+    expect(got[name].shape, name).toEqual(t.shape);
+    expect(bytesOf(got[name]).equals(bytesOf(t)), `${name} bytes`).toBe(true);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function begun(id: string, startedAt: number, extra: Partial<RunRecord> = {}): Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'> {
+  return {
+    id,
+    startedAt,
+    specPath: '/specs/quick.yaml',
+    specName: 'quick',
+    specHash: keyOf(`spec ${id}`),
+    specText: `name: quick\nparams: {days: 5}\n# ${id}\n`,
+    specBlob: 'a'.repeat(40),
+    resolved: { params: { days: 5, epochs: 2 }, tickers: ['AAPL', 'MSFT'] },
+    seed: 42,
+    packageVersion: '0.1.0',
+    gitCommit: 'b'.repeat(40),
+    ...extra,
+  };
+}
+
+const node = (id: string, status: string, extra: Partial<NodeRecord> = {}): NodeRecord => ({ id, step: id.split('#')[0], status, ms: 12.5, key: keyOf(id), ...extra });
+
+export function storeContract(name: string, makeStore: () => Store, backend: StoreBackend): void {
+  describe(`Store contract: ${name}`, () => {
+    const open: Store[] = [];
+    const fresh = () => {
+      const s = makeStore();
+      open.push(s);
+      return s;
+    };
+    const twin = (s: Store) => {
+      const t = backend.reopen(s.location);
+      open.push(t);
+      return t;
+    };
+    afterEach(() => {
+      for (const s of open.splice(0)) s.close();
+    });
+
+    describe('artifacts', () => {
+      it('store → lookup → load round-trips arrays byte for byte and meta exactly', () => {
+        const s = fresh();
+        for (const [key, input] of [[keyOf('small'), smallInput()], [keyOf('large'), largeInput()]] as const) {
+          expect(s.artifacts.lookup(key)).toBeUndefined();
+          expect(s.artifacts.load(key)).toBeUndefined();
+          const rec = s.artifacts.store(key, input);
+          expect(rec).toMatchObject({ key, step: input.step, kind: input.kind, contentId: input.contentId, meta: input.meta });
+          expect(rec.bytes).toBeGreaterThan(0);
+          expect(rec.checksum).toMatch(/^[0-9a-f]{64}$/);
+          const found = s.artifacts.lookup(key)!;
+          const { lastUsedAt: _a, ...stable } = rec;
+          expect(found).toMatchObject(stable);
+          expect(found.lastUsedAt).toBeGreaterThanOrEqual(found.createdAt);
+          const loaded = s.artifacts.load(key)!;
+          expect(loaded.record).toMatchObject(stable);
+          expect(loaded.record.meta).toEqual(input.meta);
+          expectSameTensors(loaded.tensors, input.tensors);
+        }
+      });
+
+      it('a key stored twice (a redelivered job) is harmless: one entry, same content', () => {
+        const s = fresh();
+        const other = twin(s);
+        const key = keyOf('twice');
+        const first = s.artifacts.store(key, largeInput());
+        const second = other.artifacts.store(key, largeInput());
+        expect(second.checksum).toBe(first.checksum);
+        expect(s.artifacts.store(key, largeInput()).checksum).toBe(first.checksum);
+        for (const st of [s, other]) {
+          expect(st.artifacts.lookup(key)!.checksum).toBe(first.checksum);
+          expectSameTensors(st.artifacts.load(key)!.tensors, largeInput().tensors);
+        }
+        s.artifacts.remove(key);
+        expect(other.artifacts.lookup(key)).toBeUndefined(); // one entry, not two
+      });
+
+      for (const stage of ['blob-temp', 'blob-renamed'] as const) {
+        it(`a reader never sees a half-written entry (writer killed: ${stage}); the retried write succeeds`, () => {
+          const s = fresh();
+          const reader = twin(s);
+          const key = keyOf(`killed ${stage}`);
+          backend.killWriter(s, key, largeInput(), stage);
+          for (const st of [s, reader]) {
+            expect(st.artifacts.lookup(key)).toBeUndefined();
+            expect(st.artifacts.load(key)).toBeUndefined();
+          }
+          const rec = reader.artifacts.store(key, largeInput()); // the job, retried on another machine
+          expect(s.artifacts.lookup(key)!.checksum).toBe(rec.checksum);
+          expectSameTensors(s.artifacts.load(key)!.tensors, largeInput().tensors);
+        });
+      }
+
+      for (const size of ['small', 'large'] as const) {
+        it(`a flipped blob byte (${size} entry) is detected on load: CorruptEntryError, entry removed, then stored anew`, () => {
+          const s = fresh();
+          const key = keyOf(`flip ${size}`);
+          const input = size === 'small' ? smallInput(3) : largeInput(3);
+          const keep = keyOf(`flip ${size} neighbour`);
+          s.artifacts.store(keep, smallInput(4));
+          s.artifacts.store(key, input);
+          backend.flipBlobByte(s, key);
+          let err: unknown;
+          try {
+            s.artifacts.load(key);
+          } catch (e) {
+            err = e;
+          }
+          expect(err).toBeInstanceOf(CorruptEntryError);
+          expect((err as CorruptEntryError).key).toBe(key);
+          expect(s.artifacts.lookup(key)).toBeUndefined();
+          expect(twin(s).artifacts.load(key)).toBeUndefined();
+          expectSameTensors(s.artifacts.load(keep)!.tensors, smallInput(4).tensors);
+          s.artifacts.store(key, input);
+          expectSameTensors(s.artifacts.load(key)!.tensors, input.tensors);
+        });
+      }
+
+      it('remove drops the entry (and only it); removing a missing key is harmless', () => {
+        const s = fresh();
+        const [a, b] = [keyOf('rm a'), keyOf('rm b')];
+        s.artifacts.store(a, largeInput(11));
+        s.artifacts.store(b, smallInput(12));
+        s.artifacts.remove(a);
+        expect(s.artifacts.lookup(a)).toBeUndefined();
+        expect(s.artifacts.load(a)).toBeUndefined();
+        expect(twin(s).artifacts.lookup(a)).toBeUndefined();
+        expectSameTensors(s.artifacts.load(b)!.tensors, smallInput(12).tensors);
+        expect(() => s.artifacts.remove(a)).not.toThrow();
+        expect(() => s.artifacts.remove(keyOf('never stored'))).not.toThrow();
+        s.artifacts.store(a, largeInput(11));
+        expectSameTensors(s.artifacts.load(a)!.tensors, largeInput(11).tensors);
+      });
+
+      it('touch and load count as a use (lastUsedAt moves); load({touch: false}) does not; touching a missing key creates nothing', async () => {
+        const s = fresh();
+        const key = keyOf('touch');
+        s.artifacts.store(key, smallInput(5));
+        const t0 = s.artifacts.lookup(key)!.lastUsedAt;
+        await sleep(30);
+        s.artifacts.load(key, { touch: false });
+        expect(s.artifacts.lookup(key)!.lastUsedAt).toBe(t0);
+        s.artifacts.touch(key);
+        const t1 = s.artifacts.lookup(key)!.lastUsedAt;
+        expect(t1).toBeGreaterThan(t0);
+        expect(twin(s).artifacts.lookup(key)!.lastUsedAt).toBe(t1); // seen from another machine
+        await sleep(30);
+        s.artifacts.load(key);
+        expect(s.artifacts.lookup(key)!.lastUsedAt).toBeGreaterThan(t1);
+        const missing = keyOf('touch missing');
+        s.artifacts.touch(missing);
+        expect(s.artifacts.lookup(missing)).toBeUndefined();
+      });
+    });
+
+    describe('run records', () => {
+      it('begin / recordNode / finish / get: the record reads back as written, nodes in the order recorded', () => {
+        const s = fresh();
+        const id = 'run-20261202-aaaa1111';
+        s.runs.begin(begun(id, 1_000, { sweepValues: undefined }));
+        let rec = s.runs.get(id)!;
+        expect(rec).toMatchObject({ ...begun(id, 1_000), status: 'running', nodes: [] });
+        expect(rec.finishedAt).toBeUndefined();
+        s.runs.recordNode(id, node('fetch#0', 'ran', { batch: 0, contentId: keyOf('bars') }));
+        s.runs.recordNode(id, node('indicators#0', 'hit', { batch: 0 }));
+        s.runs.recordNode(id, node('train', 'failed', { error: 'out of memory', key: undefined }));
+        s.runs.recordNode(id, node('train', 'ran', { weightsHash: keyOf('w') })); // recorded again: replaces, moves last
+        s.runs.finish(id, 'ok', { model: { auc: 0.61, acc: 0.55 } }, undefined, false);
+        rec = s.runs.get(id)!;
+        expect(rec).toMatchObject({ id, status: 'ok', metrics: { model: { auc: 0.61, acc: 0.55 } }, gitDirty: false, resolved: begun(id, 1).resolved });
+        expect(rec.error).toBeUndefined();
+        expect(rec.finishedAt).toBeGreaterThan(0);
+        expect(rec.nodes!.map((n) => [n.node, n.status, n.hit])).toEqual([
+          ['fetch#0', 'ran', false],
+          ['indicators#0', 'hit', true],
+          ['train', 'ran', false],
+        ]);
+        expect(rec.nodes![0]).toMatchObject({ step: 'fetch', batch: 0, key: keyOf('fetch#0'), ms: 12.5, contentId: keyOf('bars') });
+        expect(rec.nodes![2]).toMatchObject({ weightsHash: keyOf('w') });
+        expect(rec.nodes![2].error).toBeUndefined();
+      });
+
+      it('a failed run keeps its error; get by unique prefix; an ambiguous or unknown prefix finds nothing; count', () => {
+        const s = fresh();
+        s.runs.begin(begun('abc-1', 1_000));
+        s.runs.begin(begun('abc-2', 2_000));
+        s.runs.begin(begun('xyz-1', 3_000));
+        s.runs.finish('abc-2', 'failed', {}, 'train: loss is NaN', true);
+        expect(s.runs.get('abc-2')).toMatchObject({ status: 'failed', error: 'train: loss is NaN', gitDirty: true });
+        expect(s.runs.get('xyz')!.id).toBe('xyz-1');
+        expect(s.runs.get('abc')).toBeUndefined();
+        expect(s.runs.get('nope')).toBeUndefined();
+        expect(s.runs.count('abc')).toBe(2);
+        expect(s.runs.count('abc-1')).toBe(1);
+        expect(s.runs.count('')).toBe(3);
+        expect(s.runs.count('q')).toBe(0);
+        expect(s.runs.count('abc_')).toBe(0); // a prefix is literal, not a pattern
+      });
+
+      it('list: newest first, limited, with node and hit counts', () => {
+        const s = fresh();
+        s.runs.begin(begun('r-old', 1_000));
+        s.runs.begin(begun('r-new', 3_000));
+        s.runs.begin(begun('r-mid', 2_000));
+        s.runs.recordNode('r-mid', node('fetch#0', 'hit'));
+        s.runs.recordNode('r-mid', node('fetch#1', 'hit'));
+        s.runs.recordNode('r-mid', node('train', 'ran'));
+        const all = s.runs.list();
+        expect(all.map((r) => r.id)).toEqual(['r-new', 'r-mid', 'r-old']);
+        expect(all.map((r) => [r.nodes, r.hits])).toEqual([[0, 0], [3, 2], [0, 0]]);
+        expect(all[1]).toMatchObject({ specName: 'quick', status: 'running', seed: 42 });
+        expect(s.runs.list(2).map((r) => r.id)).toEqual(['r-new', 'r-mid']);
+        expect(fresh().runs.list()).toEqual([]);
+      });
+
+      it('sweep: a sweep\'s points in point order, by id or unique prefix, with their nodes', () => {
+        const s = fresh();
+        const sweepId = 'sweep-7f3a';
+        for (const p of [2, 0, 1]) {
+          s.runs.begin(begun(`${sweepId}-p${p}`, 1_000 + p, { sweepId, sweepPoint: p, sweepValues: { epochs: p + 1, interval: 10 } }));
+          s.runs.recordNode(`${sweepId}-p${p}`, node(`train@${p}`, 'ran', { point: p }));
+        }
+        s.runs.begin(begun('sweep-8000-p0', 5_000, { sweepId: 'sweep-8000', sweepPoint: 0, sweepValues: { epochs: 9 } }));
+        s.runs.begin(begun('single', 6_000));
+        const points = s.runs.sweep(sweepId);
+        expect(points.map((r) => [r.sweepPoint, r.sweepValues])).toEqual([
+          [0, { epochs: 1, interval: 10 }],
+          [1, { epochs: 2, interval: 10 }],
+          [2, { epochs: 3, interval: 10 }],
+        ]);
+        expect(points[1].nodes!.map((n) => [n.node, n.point])).toEqual([['train@1', 1]]);
+        expect(s.runs.sweep('sweep-7').map((r) => r.id)).toEqual(points.map((r) => r.id));
+        expect(s.runs.sweep('sweep-')).toEqual([]); // two sweeps match
+        expect(s.runs.sweep('single')).toEqual([]);
+        expect(s.runs.get(`${sweepId}-p1`)).toMatchObject({ sweepId, sweepPoint: 1 });
+      });
+
+      it('beginning a run id twice is refused', () => {
+        const s = fresh();
+        s.runs.begin(begun('dup', 1_000));
+        expect(() => s.runs.begin(begun('dup', 2_000))).toThrow();
+        expect(s.runs.get('dup')!.startedAt).toBe(1_000);
+      });
+    });
+
+    describe('two machines on one store', () => {
+      it("each sees the other's artifacts and runs as they are written", () => {
+        const a = fresh();
+        const b = twin(a);
+        const k1 = keyOf('machine a');
+        const k2 = keyOf('machine b');
+        a.artifacts.store(k1, largeInput(21));
+        expectSameTensors(b.artifacts.load(k1)!.tensors, largeInput(21).tensors);
+        b.artifacts.store(k2, smallInput(22));
+        expect(a.artifacts.lookup(k2)!.meta).toEqual(smallInput(22).meta);
+        b.artifacts.remove(k1);
+        expect(a.artifacts.lookup(k1)).toBeUndefined();
+
+        a.runs.begin(begun('shared-run', 1_000));
+        b.runs.recordNode('shared-run', node('fetch#0', 'ran', { batch: 0 })); // a worker on machine b
+        a.runs.recordNode('shared-run', node('fetch#1', 'hit', { batch: 1 }));
+        b.runs.begin(begun('b-run', 2_000));
+        a.runs.finish('shared-run', 'ok', { model: { auc: 0.5 } });
+        for (const st of [a, b]) {
+          expect(st.runs.list().map((r) => [r.id, r.nodes])).toEqual([['b-run', 0], ['shared-run', 2]]);
+          const rec = st.runs.get('shared')!;
+          expect(rec.status).toBe('ok');
+          expect(rec.nodes!.map((n) => n.node).sort()).toEqual(['fetch#0', 'fetch#1']);
+          expect(st.runs.count('')).toBe(2);
+        }
+      });
+    });
+  });
+}
