@@ -14,7 +14,9 @@
  * The index file is written after its blob, so a writer killed in between leaves at most a
  * blob (or a temp file) no index names. Two writers of one key: the last rename wins, which is
  * harmless because the key is a content hash. Every read is verified with the local backend's
- * checksums; a bad entry is removed and reported (CorruptEntryError).
+ * checksums; a bad entry is removed and reported (CorruptEntryError). A `remove` racing a store
+ * of the same key on another machine can leave an index naming a removed blob: the next load
+ * reports it as corrupt (blob missing), removes it and the node is recomputed, never read wrong.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
