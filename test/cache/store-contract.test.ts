@@ -5,6 +5,8 @@
  * way a killed writer or a bad disk would.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { ArtifactCache, openLocalStore } from '../../src/cache/store.js';
 import { encodeEntry, openSharedFolderStore, SharedFolderArtifacts } from '../../src/cache/shared-folder.js';
 import type { Store } from '../../src/cache/store-api.js';
 import { encodeSafetensors } from '../../src/tensor/safetensors.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { keyOf, largeInput, smallInput, storeContract } from './store-contract.js';
 
 const made: string[] = [];
@@ -31,6 +34,14 @@ function flipFileByte(path: string): void {
   writeFileSync(path, buf);
 }
 
+const TSX = pathToFileURL(join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+/** Runs test/cache/begin-and-exit.ts: a process that begins a run and exits without finishing it. */
+async function beginInDeadProcess(backend: 'local' | 'folder', location: string, id: string): Promise<void> {
+  const r = spawnSync(process.execPath, ['--import', TSX, join(PACKAGE_ROOT, 'test', 'cache', 'begin-and-exit.ts'), backend, location, id], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`begin-and-exit failed: ${r.stderr}`);
+}
+
 const local = (s: Store) => s.artifacts as ArtifactCache;
 const localBlobPath = (s: Store, key: string) => join(local(s).blobDir, key.slice(0, 2), `${key}.safetensors`);
 
@@ -40,6 +51,7 @@ for (const inlineMaxBytes of [undefined, 0]) {
     () => openLocalStore(tempDir(), { inlineMaxBytes }),
     {
       reopen: (dir) => openLocalStore(dir, { inlineMaxBytes }),
+      beginInDeadProcess: (dir, id) => beginInDeadProcess('local', dir, id),
       killWriter(s, key, input, stage) {
         const final = localBlobPath(s, key);
         mkdirSync(join(local(s).blobDir, key.slice(0, 2)), { recursive: true });
@@ -60,6 +72,7 @@ const shared = (s: Store) => s.artifacts as SharedFolderArtifacts;
 
 storeContract('shared folder', () => openSharedFolderStore(tempDir()), {
   reopen: (dir) => openSharedFolderStore(dir),
+  beginInDeadProcess: (dir, id) => beginInDeadProcess('folder', dir, id),
   killWriter(s, key, input, stage) {
     const { blob, blobSha } = encodeEntry(key, input);
     const final = shared(s).blobPath(blobSha);

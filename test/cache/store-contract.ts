@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Store, StoreInput } from '../../src/cache/store-api.js';
 import type { NodeRecord, RunRecord } from '../../src/cache/runs.js';
 import { CorruptEntryError } from '../../src/util/errors.js';
+import { clearSecrets, registerSecret } from '../../src/util/redact.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { keyOf, largeInput, smallInput } from './fixtures.js';
 
@@ -23,6 +24,8 @@ export interface StoreBackend {
    * 'blob-renamed', the blob in place but nothing that indexes it.
    */
   killWriter(store: Store, key: string, input: StoreInput, stage: 'blob-temp' | 'blob-renamed'): void;
+  /** Begins run `id` on the store at `location` from a child process that then exits (killed mid-run). */
+  beginInDeadProcess(location: string, id: string): Promise<void>;
   /** Flips one byte of the stored arrays of `key`, as a bad disk would. */
   flipBlobByte(store: Store, key: string): void;
 }
@@ -271,6 +274,34 @@ export function storeContract(name: string, makeStore: () => Store, backend: Sto
         expect(s.runs.sweep('sweep-')).toEqual([]); // two sweeps match
         expect(s.runs.sweep('single')).toEqual([]);
         expect(s.runs.get(`${sweepId}-p1`)).toMatchObject({ sweepId, sweepPoint: 1 });
+      });
+
+      it('secrets never reach the store: spec text, resolved params, node errors, run errors and meta are redacted', () => {
+        const secret = 'sk-live-5ecr3t-value';
+        registerSecret(secret);
+        try {
+          const s = fresh();
+          s.runs.begin(begun('secret-run', 1_000, { specText: `url: https://x.test/bars?apiKey=${secret}\n`, resolved: { data: { token: secret } } }));
+          s.runs.recordNode('secret-run', node('fetch#0', 'failed', { error: `401 for key ${secret}` }));
+          s.runs.finish('secret-run', 'failed', {}, `fetch failed: ${secret}`);
+          const key = keyOf('secret meta');
+          s.artifacts.store(key, { ...smallInput(), meta: { url: `https://x.test/?token=${secret}` } });
+          const everything = JSON.stringify([twin(s).runs.get('secret-run'), s.runs.list(), s.artifacts.lookup(key), s.artifacts.load(key)!.record]);
+          expect(everything).not.toContain(secret);
+          expect(everything).toContain('***');
+        } finally {
+          clearSecrets();
+        }
+      });
+
+      it('a run whose process died without finishing reads as interrupted', async () => {
+        const s = fresh();
+        await backend.beginInDeadProcess(s.location, 'dead-run');
+        expect(s.runs.get('dead-run')!.status).toBe('interrupted'); // an instance opened before the death
+        const later = twin(s); // one opened after it also says why
+        expect(later.runs.get('dead-run')).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/ended without closing the run/) });
+        expect(later.runs.get('dead-run')!.nodes!.map((n) => n.node)).toEqual(['fetch#0']);
+        expect(later.runs.list().map((r) => [r.id, r.status])).toEqual([['dead-run', 'interrupted']]);
       });
 
       it('beginning a run id twice is refused', () => {

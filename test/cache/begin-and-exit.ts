@@ -1,0 +1,9 @@
+/** A child process for the contract's "died mid-run" case: begins a run on a store, exits without finishing it. */
+import { openLocalStore } from '../../src/cache/store.js';
+import { openSharedFolderStore } from '../../src/cache/shared-folder.js';
+
+const [backend, location, id] = process.argv.slice(2);
+const s = backend === 'local' ? openLocalStore(location) : openSharedFolderStore(location);
+s.runs.begin({ id, startedAt: Date.now(), specPath: '/x.yaml', specName: 'x', specHash: 'h', specText: 'name: x', resolved: {}, seed: 1, packageVersion: '0' });
+s.runs.recordNode(id, { id: 'fetch#0', step: 'fetch', status: 'ran', ms: 1 });
+process.exit(0); // no finish, no close: as if killed
