@@ -65,6 +65,17 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   }
 }
 
+/** Sets a file's mtime to now; false when it does not exist. */
+function renewed(path: string): boolean {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A key, run id or node id as one safe file name (no separators, no leading dot). */
 const fileName = (s: string) => encodeURIComponent(s).replace(/^\./, '%2E').replace(/\*/g, '%2A');
 const fromFileName = (s: string) => decodeURIComponent(s);
@@ -192,8 +203,9 @@ export class SharedFolderArtifacts implements ArtifactStore {
     const { meta, metaText, blob, blobSha } = encodeEntry(key, input);
     const final = this.blobPath(blobSha);
     mkdirSync(join(this.blobDir, blobSha.slice(0, 2)), { recursive: true });
-    // Same name, same bytes: a blob already there (a redelivered job) is kept as it is.
-    if (!existsSync(final)) writeFileAtomic(final, blob);
+    // Same name, same bytes: a blob already there (a redelivered job) is kept as it is, its
+    // mtime renewed so that collectOrphans does not take it for a killed writer's leftover.
+    if (!renewed(final)) writeFileAtomic(final, blob);
     const now = Date.now();
     const e: IndexEntry = { key, step: input.step, kind: input.kind, contentId: input.contentId, metaText, metaChecksum: metaChecksumOf(metaText), bytes: blob.length, checksum: checksumOf(blob, metaText), blobSha, createdAt: now };
     mkdirSync(this.indexDir, { recursive: true });
@@ -224,6 +236,49 @@ export class SharedFolderArtifacts implements ArtifactStore {
     }
     rmSync(this.indexPath(key), { force: true });
     if (sha && /^[0-9a-f]{64}$/.test(sha)) rmSync(this.blobPath(sha), { force: true });
+  }
+
+  /**
+   * Removes what killed writers left: temp files, and blobs no index file names, once they are
+   * `minAgeMs` old (default an hour; a younger one may be a write in progress on another
+   * machine). Returns how many files and bytes were freed.
+   */
+  collectOrphans(minAgeMs = 3_600_000): { files: number; bytes: number } {
+    const cutoff = Date.now() - minAgeMs;
+    const named = new Set<string>();
+    for (const key of this.keys()) {
+      try {
+        const sha = (readJson(this.indexPath(key)) as IndexEntry | undefined)?.blobSha;
+        if (sha) named.add(sha);
+      } catch {
+        /* an unreadable index names nothing; its next lookup removes it */
+      }
+    }
+    let files = 0;
+    let bytes = 0;
+    const sweep = (path: string, orphan: boolean) => {
+      let st;
+      try {
+        st = statSync(path);
+      } catch {
+        return; // removed meanwhile
+      }
+      if (!orphan || !st.isFile() || st.mtimeMs >= cutoff) return;
+      rmSync(path, { force: true });
+      files++;
+      bytes += st.size;
+    };
+    if (existsSync(this.indexDir)) for (const f of readdirSync(this.indexDir)) sweep(join(this.indexDir, f), f.endsWith('.tmp'));
+    if (existsSync(this.blobDir)) {
+      for (const sub of readdirSync(this.blobDir)) {
+        if (!/^[0-9a-f]{2}$/.test(sub)) continue;
+        for (const f of readdirSync(join(this.blobDir, sub))) {
+          const m = /^([0-9a-f]{64})\.safetensors$/.exec(f);
+          sweep(join(this.blobDir, sub, f), f.endsWith('.tmp') || (m !== null && !named.has(m[1])));
+        }
+      }
+    }
+    return { files, bytes };
   }
 
   /** Every indexed key (for listing and verification). */

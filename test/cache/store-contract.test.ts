@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArtifactCache, openLocalStore } from '../../src/cache/store.js';
@@ -119,4 +119,44 @@ describe('shared folder layout', () => {
     expect(() => s.artifacts.lookup(key)).toThrow(/metadata does not match its checksum/);
     expect(s.artifacts.lookup(key)).toBeUndefined();
   });
+
+  it('collectOrphans removes old leftovers of killed writers (temp files, unnamed blobs) and nothing live or young', () => {
+    const dir = tempDir();
+    const s = openSharedFolderStore(dir);
+    const backend = { blob: (key: string, seed: number) => encodeEntry(key, largeInput(seed)) };
+    const live = keyOf('live');
+    s.artifacts.store(live, largeInput(1));
+    const liveBlob = shared(s).blobPath(backend.blob(live, 1).blobSha);
+    // Leftovers: a blob no index names, a blob temp file, an index temp file; and a young unnamed blob.
+    const orphan = backend.blob(keyOf('orphan'), 2);
+    const young = backend.blob(keyOf('young'), 3);
+    const put = (sha: string, data: Buffer, suffix = '') => {
+      mkdirSync(join(dir, 'blobs', sha.slice(0, 2)), { recursive: true });
+      const path = shared(s).blobPath(sha) + suffix;
+      writeFileSync(path, data);
+      return path;
+    };
+    const old = [put(orphan.blobSha, orphan.blob), put(orphan.blobSha, orphan.blob, '.123.abcd.tmp'), `${shared(s).indexPath(keyOf('x'))}.123.abcd.tmp`];
+    writeFileSync(old[2], '{');
+    const youngPath = put(young.blobSha, young.blob);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    for (const p of [...old, liveBlob, shared(s).indexPath(live)]) utimesSync(p, twoHoursAgo, twoHoursAgo);
+    const freed = s.artifacts instanceof SharedFolderArtifacts ? s.artifacts.collectOrphans() : undefined;
+    expect(freed).toEqual({ files: 3, bytes: orphan.blob.length * 2 + 1 });
+    for (const p of old) expect(existsSync(p), p).toBe(false);
+    expect(existsSync(youngPath)).toBe(true);
+    expectSameBytes(s.artifacts.load(live)!.tensors.x.data, largeInput(1).tensors.x.data); // old but named: kept
+
+    // A store that finds its blob already there renews it, so a collection right after keeps it.
+    const again = keyOf('orphan');
+    put(orphan.blobSha, orphan.blob);
+    utimesSync(shared(s).blobPath(orphan.blobSha), twoHoursAgo, twoHoursAgo);
+    s.artifacts.store(again, largeInput(2));
+    expect(shared(s).collectOrphans()).toEqual({ files: 0, bytes: 0 });
+    expect(s.artifacts.load(again)).toBeDefined();
+  });
 });
+
+function expectSameBytes(a: ArrayBufferView, b: ArrayBufferView): void {
+  expect(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))).toBe(true);
+}
