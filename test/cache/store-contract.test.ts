@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArtifactCache, openLocalStore } from '../../src/cache/store.js';
@@ -147,11 +147,14 @@ describe('shared folder layout', () => {
     expect(existsSync(youngPath)).toBe(true);
     expectSameBytes(s.artifacts.load(live)!.tensors.x.data, largeInput(1).tensors.x.data); // old but named: kept
 
-    // A store that finds its blob already there renews it, so a collection right after keeps it.
+    // A store that finds its blob already there renews its mtime: a collection running between
+    // that store's blob check and its index write (another machine) then sees a young file.
     const again = keyOf('orphan');
     put(orphan.blobSha, orphan.blob);
     utimesSync(shared(s).blobPath(orphan.blobSha), twoHoursAgo, twoHoursAgo);
+    const before = Date.now();
     s.artifacts.store(again, largeInput(2));
+    expect(statSync(shared(s).blobPath(orphan.blobSha)).mtimeMs).toBeGreaterThanOrEqual(before - 1000);
     expect(shared(s).collectOrphans()).toEqual({ files: 0, bytes: 0 });
     expect(s.artifacts.load(again)).toBeDefined();
   });
