@@ -7,7 +7,8 @@
  *   blobs/ab/<sha256 of the blob>.safetensors   the arrays (+ the entry's row, for rebuilding)
  *   index/<key>.json                            the record, its meta checksum and the blob's sha256;
  *                                               its mtime is the entry's last use (touch = utimes)
- *   runs/<id>/run.json                          written once by begin
+ *   runs/<id>/run.json                          written once by begin (hard-linked into place:
+ *                                               a second begin of one id fails, on any machine)
  *   runs/<id>/nodes/<node>.json                 one file per node (several writers never collide)
  *   runs/<id>/finish.json                       written once by finish
  *
@@ -18,7 +19,7 @@
  * of the same key on another machine can leave an index naming a removed blob: the next load
  * reports it as corrupt (blob missing), removes it and the node is recomputed, never read wrong.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -73,6 +74,21 @@ function renewed(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Like writeFileAtomic, but refuses (EEXIST) when the file exists, also against a writer on
+ * another machine: the whole temp file is hard-linked to the final name, which link does
+ * atomically or not at all.
+ */
+export function createFileAtomic(path: string, data: string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileAtomic(tmp, data);
+    linkSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -322,7 +338,6 @@ export class SharedFolderRuns implements RunRecords {
 
   begin(r: Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'>): void {
     const d = this.runDir(r.id);
-    if (existsSync(join(d, 'run.json'))) throw new Error(`run ${r.id} already exists`);
     mkdirSync(join(d, 'nodes'), { recursive: true });
     const rec: Begun = {
       ...r,
@@ -333,7 +348,12 @@ export class SharedFolderRuns implements RunRecords {
       host: this.host,
     };
     delete (rec as Partial<RunRecord>).nodes;
-    writeFileAtomic(join(d, 'run.json'), JSON.stringify(rec));
+    try {
+      createFileAtomic(join(d, 'run.json'), JSON.stringify(rec));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`run ${r.id} already exists`);
+      throw e;
+    }
   }
 
   recordNode(runId: string, n: NodeRecord): void {

@@ -304,10 +304,11 @@ export function storeContract(name: string, makeStore: () => Store, backend: Sto
         expect(later.runs.list().map((r) => [r.id, r.status])).toEqual([['dead-run', 'interrupted']]);
       });
 
-      it('beginning a run id twice is refused', () => {
+      it('beginning a run id twice is refused (same instance or another)', () => {
         const s = fresh();
         s.runs.begin(begun('dup', 1_000));
         expect(() => s.runs.begin(begun('dup', 2_000))).toThrow();
+        expect(() => twin(s).runs.begin(begun('dup', 3_000))).toThrow(); // from another machine too
         expect(s.runs.get('dup')!.startedAt).toBe(1_000);
       });
     });
