@@ -9,7 +9,8 @@ import { sessionsBetween } from '../../src/data/calendar.js';
 import { SyntheticProvider } from '../../src/data/providers/synthetic.js';
 import { fillColumn, FolderProvider } from '../../src/data/providers/folder.js';
 import { computeIndicators, type IndicatorResult } from '../../src/indicators/index.js';
-import { createLiveState, type LiveSnapshot, type LiveState, type LiveUpdate } from '../../src/live/index.js';
+import { createLiveState, type LiveSnapshot, type LiveState } from '../../src/live/index.js';
+import { headOf as cutPanel, updateAt as barsAt } from '../../src/live/replay.js';
 import { realDir } from '../indicators/fixtures.js';
 
 export { hasReal, realDir, realSkipMessage } from '../indicators/fixtures.js';
@@ -23,35 +24,9 @@ export async function realPanel(sub: string, tickers: string[], from: string, to
   return new FolderProvider({ path: path.join(realDir, sub) }).fetch({ tickers, sessions: sessionsBetween(from, to), onWarning: () => {} });
 }
 
-/** Rows [0, S) of a panel (its last session may be cut short: the live history can end mid-session). */
-export function cutPanel(p: Panel, S: number): Panel {
-  const N = p.N;
-  return {
-    tickers: [...p.tickers],
-    T: S,
-    N,
-    open: p.open.slice(0, S * N),
-    high: p.high.slice(0, S * N),
-    low: p.low.slice(0, S * N),
-    close: p.close.slice(0, S * N),
-    volume: p.volume.slice(0, S * N),
-    mask: p.mask.slice(0, S * N),
-    time: p.time.slice(0, S),
-    minuteOfSession: p.minuteOfSession.slice(0, S),
-    sessionOfRow: p.sessionOfRow.slice(0, S),
-    sessions: p.sessions.filter((s) => s.start < S).map((s) => ({ ...s })),
-  };
-}
-
-/** The update for row t: every observed ticker's bar (masked tickers left out). */
-export function barsAt(p: Panel, t: number): LiveUpdate {
-  const bars: LiveUpdate['bars'] = {};
-  for (let n = 0; n < p.N; n++) {
-    const i = t * p.N + n;
-    if (p.mask[i]) bars[p.tickers[n]] = { open: p.open[i], high: p.high[i], low: p.low[i], close: p.close[i], volume: p.volume[i] };
-  }
-  return { time: p.time[t], bars };
-}
+// Rows [0, S) of a panel (the history may end mid-session) and the update for row t: the
+// replay module's own helpers, so tests and replay feed the live engine the same way.
+export { cutPanel, barsAt };
 
 /**
  * Float tolerance: 1 float32 ulp at the value's magnitude (≈ 1.2e-7 relative), nothing absolute.
