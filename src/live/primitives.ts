@@ -3,104 +3,18 @@
  * fed one row (all tickers) per call, O(1) per lane per row (O(w) only where the batch
  * definition itself is O(w), see below).
  *
- * Each block reproduces the arithmetic of its batch counterpart in src/indicators/kernels/util.ts
- * operation for operation (same seeding, same order of additions, same periodic re-summation
- * schedule), so a live value is the same float64 number the batch engine computed before it
- * rounded it to float32. They are written here independently (the batch classes are not
- * imported), so the live-vs-batch tests compare two implementations.
+ * EMA, Wilder and the rolling sum are the batch kernels' own row-at-a-time classes
+ * (src/indicators/kernels/util.ts). The blocks written here (monotone deques, WMA) are the
+ * batch definitions made incremental, with the same arithmetic operation for operation, so a
+ * live value is the same float64 number the batch engine computed before rounding to float32.
  *
  * `t` is the global row index since the first history row (the batch engine's panel row), `x`
  * a row of N values.
  */
 
-/** EMA seeded with the SMA of its first n inputs (TA-Lib convention); defined from row s0 + n − 1. */
-export class Ema {
-  readonly y: Float64Array;
-  private readonly k: number;
-  constructor(
-    readonly N: number,
-    readonly n: number,
-    readonly s0: number,
-  ) {
-    this.y = new Float64Array(N);
-    this.k = 2 / (n + 1);
-  }
-  update(t: number, x: Float64Array): void {
-    const { y, N, n } = this;
-    const j = t - this.s0;
-    if (j < n - 1) for (let i = 0; i < N; i++) y[i] += x[i];
-    else if (j === n - 1) {
-      const inv = 1 / n;
-      for (let i = 0; i < N; i++) y[i] = (y[i] + x[i]) * inv;
-    } else {
-      const k = this.k;
-      for (let i = 0; i < N; i++) y[i] += k * (x[i] - y[i]);
-    }
-  }
-}
-
-/** Wilder's recursive mean y = (y·(n−1) + x)/n, seeded with the mean of the first n inputs. */
-export class Wilder {
-  readonly y: Float64Array;
-  constructor(
-    readonly N: number,
-    readonly n: number,
-    readonly s0: number,
-  ) {
-    this.y = new Float64Array(N);
-  }
-  update(t: number, x: Float64Array): void {
-    const { y, N, n } = this;
-    const j = t - this.s0;
-    if (j < n - 1) for (let i = 0; i < N; i++) y[i] += x[i];
-    else if (j === n - 1) for (let i = 0; i < N; i++) y[i] = (y[i] + x[i]) / n;
-    else {
-      const a = n - 1;
-      for (let i = 0; i < N; i++) y[i] = (y[i] * a + x[i]) / n;
-    }
-  }
-}
-
-/**
- * Running sum over the last w inputs: a ring buffer per lane, add the new value and subtract the
- * one leaving. Every 1024 updates the sum is rebuilt from the ring (in slot order), exactly when
- * the batch RollSum does it, so round-off cannot drift and the two stay bit-identical.
- */
-export class RollSum {
-  readonly sum: Float64Array;
-  private readonly ring: Float64Array;
-  private count = 0;
-  constructor(
-    readonly N: number,
-    readonly w: number,
-    readonly s0: number,
-  ) {
-    this.sum = new Float64Array(N);
-    this.ring = new Float64Array(N * w);
-  }
-  update(t: number, x: Float64Array): void {
-    const { sum, ring, N, w } = this;
-    const j = t - this.s0;
-    const slot = (j % w) * N;
-    if (j < w) {
-      for (let i = 0; i < N; i++) {
-        ring[slot + i] = x[i];
-        sum[i] += x[i];
-      }
-    } else {
-      for (let i = 0; i < N; i++) {
-        sum[i] += x[i] - ring[slot + i];
-        ring[slot + i] = x[i];
-      }
-    }
-    if (++this.count === 1024) {
-      this.count = 0;
-      sum.fill(0);
-      const m = Math.min(w, j + 1);
-      for (let r = 0; r < m; r++) for (let i = 0; i < N; i++) sum[i] += ring[r * N + i];
-    }
-  }
-}
+// EMA, Wilder smoothing and the rolling sum are already row-at-a-time in the batch kernels:
+// the live engine feeds them one row with offset 0 (`update(t, row, 0)`).
+export { Ema, Wilder, RollSum } from '../indicators/kernels/util.js';
 
 /**
  * Rolling max (or min) over the last w inputs and the row where it sits, with a monotone deque

@@ -26,8 +26,8 @@ function rsi(N: number, col: ColFn): (r: Row) => void {
       gain[n] = d > 0 ? d : 0;
       loss[n] = d < 0 ? -d : 0;
     }
-    g14.update(t, gain);
-    l14.update(t, loss);
+    g14.update(t, gain, 0);
+    l14.update(t, loss, 0);
     if (t >= 14) {
       const G = g14.y, L = l14.y;
       for (let n = 0; n < N; n++) {
@@ -45,12 +45,12 @@ function rsi(N: number, col: ColFn): (r: Row) => void {
           const dd = hh.v[n] - ll.v[n];
           kRow[n] = dd !== 0 ? (100 * (r14[n] - ll.v[n])) / dd : 0;
         }
-        kSum.update(t, kRow);
+        kSum.update(t, kRow, 0);
         if (t >= 29) for (let n = 0; n < N; n++) oS[n] = kSum.sum[n] / 3;
       }
     }
-    g7.update(t, gain);
-    l7.update(t, loss);
+    g7.update(t, gain, 0);
+    l7.update(t, loss, 0);
     if (t >= 7) {
       const G = g7.y, L = l7.y;
       for (let n = 0; n < N; n++) {
@@ -77,10 +77,10 @@ function stoch(N: number, col: ColFn): (r: Row) => void {
       raw[n] = d !== 0 ? (100 * (cc - L)) / d : 0;
       oW[n] = d !== 0 ? (-100 * (H - cc)) / d : 0;
     }
-    s1.update(t, raw);
+    s1.update(t, raw, 0);
     if (t < 15) return;
     for (let n = 0; n < N; n++) kRow[n] = s1.sum[n] / 3;
-    s2.update(t, kRow);
+    s2.update(t, kRow, 0);
     if (t < 17) return;
     for (let n = 0; n < N; n++) {
       oK[n] = kRow[n];
@@ -100,7 +100,7 @@ function cci(N: number, col: ColFn): (r: Row) => void {
       tp[n] = x;
       ring[slot + n] = x;
     }
-    sum.update(t, tp);
+    sum.update(t, tp, 0);
     if (t < W - 1) return;
     for (let n = 0; n < N; n++) {
       const m = sum.sum[n] / W;
@@ -131,8 +131,8 @@ function simpleMomentum(N: number, col: ColFn): (r: Row) => void {
       u[n] = b > 0 ? b : 0;
       dd[n] = b > 0 ? 0 : -b;
     }
-    up.update(t, u);
-    dn.update(t, dd);
+    up.update(t, u, 0);
+    dn.update(t, dd, 0);
     if (t >= 13)
       for (let n = 0; n < N; n++) {
         const s = up.sum[n] + dn.sum[n];
@@ -156,8 +156,8 @@ function ultosc(N: number, col: ColFn): (r: Row) => void {
       bp[n] = r.c[n] - tl;
       tr[n] = th - tl;
     }
-    b7.update(t, bp); b14.update(t, bp); b28.update(t, bp);
-    a7.update(t, tr); a14.update(t, tr); a28.update(t, tr);
+    b7.update(t, bp, 0); b14.update(t, bp, 0); b28.update(t, bp, 0);
+    a7.update(t, tr, 0); a14.update(t, tr, 0); a28.update(t, tr, 0);
     if (t < 28) return;
     for (let n = 0; n < N; n++) {
       let s = 0;

@@ -112,7 +112,7 @@ function distAtr(N: number, col: ColFn): (r: Row) => void {
       const pc = r.pc[n];
       tr[n] = (r.h[n] > pc ? r.h[n] : pc) - (r.l[n] < pc ? r.l[n] : pc);
     }
-    w.update(t, tr);
+    w.update(t, tr, 0);
     if (t < 14) return;
     for (let n = 0; n < N; n++) {
       const a = w.y[n], c = r.c[n];
@@ -136,9 +136,9 @@ function rollSpread(N: number, col: ColFn): (r: Row) => void {
       y[n] = b;
       xy[n] = a * b;
     }
-    sx.update(t, x);
-    sy.update(t, y);
-    sxy.update(t, xy);
+    sx.update(t, x, 0);
+    sy.update(t, y, 0);
+    sxy.update(t, xy, 0);
     if (t < 31) return;
     for (let n = 0; n < N; n++) {
       const cov = sxy.sum[n] / 30 - (sx.sum[n] / 30) * (sy.sum[n] / 30);

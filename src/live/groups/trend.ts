@@ -14,7 +14,7 @@ function ema(N: number, col: ColFn): (r: Row) => void {
   const specs = ([['EMA_9', 9], ['EMA_21', 21], ['EMA_50', 50]] as const).map(([name, n]) => ({ out: col(name), e: new Ema(N, n, 0), n }));
   return (r) => {
     for (const { out, e, n } of specs) {
-      e.update(r.t, r.c);
+      e.update(r.t, r.c, 0);
       if (r.t >= n - 1) out.set(e.y);
     }
   };
@@ -28,15 +28,15 @@ function macdLike(N: number, col: ColFn, field: 'c' | 'v', macdNames: readonly s
   const m = new Float64Array(N);
   return (r) => {
     const t = r.t, x = r[field];
-    slow.update(t, x);
-    if (macdNames && t >= 14) fast.update(t, x);
-    pfast.update(t, x);
+    slow.update(t, x, 0);
+    if (macdNames && t >= 14) fast.update(t, x, 0);
+    pfast.update(t, x, 0);
     if (t < 25) return;
     const F = fast.y, S = slow.y, PF = pfast.y;
     for (let n = 0; n < N; n++) oP[n] = isZero(S[n]) ? 0 : (100 * (PF[n] - S[n])) / S[n];
     if (!macdNames) return;
     for (let n = 0; n < N; n++) m[n] = F[n] - S[n];
-    sig.update(t, m);
+    sig.update(t, m, 0);
     if (t < 33) return;
     const G = sig.y;
     for (let n = 0; n < N; n++) {
@@ -59,11 +59,11 @@ function tsi(N: number, col: ColFn): (r: Row) => void {
       d[n] = x;
       ad[n] = Math.abs(x);
     }
-    e1.update(t, d);
-    a1.update(t, ad);
+    e1.update(t, d, 0);
+    a1.update(t, ad, 0);
     if (t < 25) return;
-    e2.update(t, e1.y);
-    a2.update(t, a1.y);
+    e2.update(t, e1.y, 0);
+    a2.update(t, a1.y, 0);
     if (t < 37) return;
     for (let n = 0; n < N; n++) {
       const den = a2.y[n];
@@ -78,10 +78,10 @@ function smaVwma(N: number, col: ColFn): (r: Row) => void {
   const vc = new Float64Array(N);
   return (r) => {
     const t = r.t;
-    sc.update(t, r.c);
+    sc.update(t, r.c, 0);
     for (let n = 0; n < N; n++) vc[n] = r.v[n] * r.c[n];
-    sv.update(t, r.v);
-    svc.update(t, vc);
+    sv.update(t, r.v, 0);
+    svc.update(t, vc, 0);
     if (t < 19) return;
     for (let n = 0; n < N; n++) {
       const sma = sc.sum[n] / 20;
@@ -115,7 +115,7 @@ function kama(N: number, col: ColFn): (r: Row) => void {
     const t = r.t;
     if (t < 1) return;
     for (let n = 0; n < N; n++) ad[n] = Math.abs(r.c[n] - r.pc[n]);
-    roc.update(t, ad);
+    roc.update(t, ad, 0);
     if (t < 10) return;
     const c10 = r.cAgo(10);
     for (let n = 0; n < N; n++) {
@@ -200,7 +200,7 @@ function supertrend(N: number, col: ColFn): (r: Row) => void {
       const pc = r.pc[n];
       tr[n] = (r.h[n] > pc ? r.h[n] : pc) - (r.l[n] < pc ? r.l[n] : pc);
     }
-    atr.update(t, tr);
+    atr.update(t, tr, 0);
     if (t < 10) return;
     for (let n = 0; n < N; n++) {
       const mid = (r.h[n] + r.l[n]) / 2, a = 3 * atr.y[n];

@@ -23,7 +23,7 @@ function atr(N: number, col: ColFn): (r: Row) => void {
       tr[n] = x;
       oT[n] = x;
     }
-    w.update(t, tr);
+    w.update(t, tr, 0);
     if (t < 14) return;
     const y = w.y;
     for (let n = 0; n < N; n++) {
@@ -45,21 +45,21 @@ function bands(N: number, col: ColFn): (r: Row) => void {
   return (r) => {
     const t = r.t, c = r.c;
     for (let n = 0; n < N; n++) sq[n] = c[n] * c[n];
-    s.update(t, c);
-    s2.update(t, sq);
-    ec.update(t, c);
+    s.update(t, c, 0);
+    s2.update(t, sq, 0);
+    ec.update(t, c, 0);
     if (t >= 1) {
       for (let n = 0; n < N; n++) {
         const pc = r.pc[n];
         tr[n] = (r.h[n] > pc ? r.h[n] : pc) - (r.l[n] < pc ? r.l[n] : pc);
       }
-      str.update(t, tr);
-      etr.update(t, tr);
+      str.update(t, tr, 0);
+      etr.update(t, tr, 0);
     }
     if (t >= 12) {
       const c12 = r.cAgo(12);
       for (let n = 0; n < N; n++) m[n] = c[n] - c12[n];
-      mom.update(t, m);
+      mom.update(t, m, 0);
       if (t >= 17) for (let n = 0; n < N; n++) oMom[n] = mom.sum[n] / 6;
     }
     if (t >= 19) {
@@ -120,11 +120,11 @@ function rangeVol(N: number, col: ColFn): (r: Row) => void {
         b[n] = x * x;
       }
     }
-    pk.update(t, p);
-    gk.update(t, g);
+    pk.update(t, p, 0);
+    gk.update(t, g, 0);
     if (t >= 1) {
-      r1.update(t, a);
-      r2.update(t, b);
+      r1.update(t, a, 0);
+      r2.update(t, b, 0);
     }
     if (t >= 29)
       for (let n = 0; n < N; n++) {

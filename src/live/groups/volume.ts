@@ -65,8 +65,8 @@ function mfi(N: number, col: ColFn): (r: Row) => void {
       prev[n] = tp;
     }
     if (t === 0) return;
-    pos.update(t, p);
-    neg.update(t, q);
+    pos.update(t, p, 0);
+    neg.update(t, q, 0);
     if (t < 14) return;
     for (let n = 0; n < N; n++) {
       const s = pos.sum[n] + neg.sum[n];
@@ -83,20 +83,20 @@ function volRoll(N: number, col: ColFn): (r: Row) => void {
   const lv = new Float64Array(N), cv = new Float64Array(N);
   return (r) => {
     const t = r.t, v = r.v;
-    sv.update(t, v);
+    sv.update(t, v, 0);
     for (let n = 0; n < N; n++) cv[n] = clv(r.h[n], r.l[n], r.c[n]) * v[n];
-    scv.update(t, cv);
+    scv.update(t, cv, 0);
     for (let n = 0; n < N; n++) {
       const x = Math.log1p(v[n]);
       lv[n] = x;
       a[n] = x;
       b[n] = x * x;
     }
-    lz.update(t, a);
-    lz2.update(t, b);
+    lz.update(t, a, 0);
+    lz2.update(t, b, 0);
     if (t >= 1) {
       for (let n = 0; n < N; n++) e[n] = (r.c[n] - r.pc[n]) * v[n];
-      efi.update(t, e);
+      efi.update(t, e, 0);
       if (t >= 13) oE.set(efi.y);
     }
     if (t < 19) return;
@@ -166,8 +166,8 @@ function amihud(N: number, col: ColFn): (r: Row) => void {
         b[n] = 0;
       }
     }
-    s.update(t, a);
-    k.update(t, b);
+    s.update(t, a, 0);
+    k.update(t, b, 0);
     if (t < 30) return;
     for (let n = 0; n < N; n++) out[n] = k.sum[n] > 0.5 ? s.sum[n] / k.sum[n] : NaN;
   };
