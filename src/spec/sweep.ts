@@ -4,7 +4,6 @@
  * through the same validation as a plain run, and a bad value is reported at the grid entry
  * that produced it (file:line:col), or at the flag.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYamlValue } from 'yaml';
 import { UsageError, type Diagnostic, type SourceLocation } from '../util/errors.js';
@@ -129,17 +128,17 @@ export interface SweepLoadOptions extends LoadOptions {
 
 /** Loads a spec and expands its sweep (plus `--sweep` axes) into points; no sweep → one point. */
 export function loadSweep(specPath: string, opts: SweepLoadOptions = {}): Sweep {
-  const path = resolve(specPath);
-  const base = loadSpec(path, opts);
-  return expandSweep(base, readFileSync(path, 'utf8'), opts);
+  const base = loadSpec(resolve(specPath), opts);
+  return expandSweep(base, opts);
 }
 
 /** The same from a spec's text (tests, rerun of a recorded spec). */
 export function parseSweep(text: string, path: string, opts: SweepLoadOptions = {}): Sweep {
-  return expandSweep(parseSpec(text, path, opts), text, opts);
+  return expandSweep(parseSpec(text, path, opts), opts);
 }
 
-function expandSweep(base: Spec, text: string, opts: SweepLoadOptions): Sweep {
+/** Every point is parsed from the base spec's own text (read once), with its values as overrides. */
+function expandSweep(base: Spec, opts: SweepLoadOptions): Sweep {
   const section = (base.resolved.sweep ?? {}) as Record<string, any>;
   const axes = axesOf(section, base.locate);
   for (const arg of opts.sweep ?? []) {
@@ -164,7 +163,7 @@ function expandSweep(base: Spec, text: string, opts: SweepLoadOptions): Sweep {
   const points: SweepPoint[] = [];
   for (const [index, values] of gridPoints(axes, mode).entries()) {
     try {
-      const spec = parseSpec(text, base.path, { ...opts, overrides: pointOverrides(values, axes, stepsRaw), point: true });
+      const spec = parseSpec(base.text, base.path, { ...opts, overrides: pointOverrides(values, axes, stepsRaw), point: true });
       points.push({ index, values, spec });
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
