@@ -39,6 +39,27 @@ if [ -z "${MLX_INTRADAY_NO_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>
   fi
 fi
 
+# Redis (Debian's redis-server; never a downloaded build) for the distributed queue's tests
+# (test/distributed): they start their own server on a free loopback port, so the package's own
+# service is neither needed nor started here. Installed only when missing and only as root;
+# otherwise a hint, not a failure. MLX_INTRADAY_NO_REDIS=1 skips it.
+if [ -z "${MLX_INTRADAY_NO_REDIS:-}" ] && ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing redis-server (the distributed queue's tests start one on loopback)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # policy-rc.d 101: dpkg must not start the packaged service (no init system in containers,
+    # and the tests run their own servers).
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && rm_policy=1; fi
+    rc=0
+    apt-get install -y -qq --no-install-recommends redis-server >/dev/null 2>&1 || rc=$?
+    if [ -n "${rm_policy:-}" ]; then rm -f /usr/sbin/policy-rc.d; fi
+    if [ "$rc" != 0 ]; then say "apt-get install redis-server failed (exit $rc): run it by hand to see why"; exit 1; fi
+  else
+    say "redis-server is missing (the distributed queue's tests need it): sudo apt-get install -y redis-server"
+  fi
+fi
+
 # Install node modules when absent or older than the lock file.
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then
