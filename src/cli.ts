@@ -26,7 +26,7 @@ import { formatReplay, runReplay } from './cli/replay.js';
 import { loadSweep } from './spec/sweep.js';
 import { planOfSweep, runSweep } from './run-sweep.js';
 import { compareCommand, printSweepPlan } from './cli/sweep.js';
-import { openLocalStore } from './cache/store.js';
+import { describeStore, openStore, parseStoreLocation } from './cache/open-store.js';
 
 interface CommonOpts {
   set?: string[];
@@ -85,6 +85,7 @@ program
   .description('Declarative YAML pipelines for intraday (1-minute bar) research on MLX, cached by content hash.')
   .version(PACKAGE_VERSION)
   .addOption(new Option('--cache-dir <dir>', 'cache folder (SQLite + blobs)').env('MLX_INTRADAY_CACHE').default('cache'))
+  .addOption(new Option('--store <where>', 'where artifacts and run records live: local (--cache-dir, the default), folder:PATH (a shared folder) or s3://bucket/prefix?endpoint=URL').env('MLX_INTRADAY_STORE'))
   .addOption(new Option('--models-dir <dir>', 'folder for model checkpoints').env('MLX_INTRADAY_MODELS').default('models'))
   .showHelpAfterError()
   // Usage mistakes (unknown command or option, missing argument) exit 2 like spec errors.
@@ -92,7 +93,10 @@ program
     process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
   });
 
-const globals = () => program.opts() as { cacheDir: string; modelsDir: string };
+const globals = () => program.opts() as { cacheDir: string; modelsDir: string; store?: string };
+/** The store the global options name (--store, else the local cache in --cache-dir). */
+const storeLocation = () => parseStoreLocation(globals().store, globals().cacheDir);
+const openGlobalStore = (opts: { readOnly?: boolean } = {}) => openStore(storeLocation(), opts);
 
 sweepOptions(specOptions(program.command('validate <spec>').description('check a spec (and every point of its sweep) and print what it resolves to'))).action((specPath: string, o: CommonOpts & { sweep?: string[]; maxPoints?: number }) => {
   const sweep = loadSweepOf(specPath, o);
@@ -110,19 +114,20 @@ sweepOptions(specOptions(program.command('validate <spec>').description('check a
   for (const n of spec.notes) console.log(`  note: ${n}`);
 });
 
-sweepOptions(specOptions(program.command('plan <spec>').description('print the nodes, their cache keys and hit/miss, without running anything (for a sweep: the grid and what its points share)'))).action((specPath: string, o: CommonOpts & { sweep?: string[]; maxPoints?: number }) => {
+sweepOptions(specOptions(program.command('plan <spec>').description('print the nodes, their cache keys and hit/miss, without running anything (for a sweep: the grid and what its points share)'))).action(async (specPath: string, o: CommonOpts & { sweep?: string[]; maxPoints?: number }) => {
   const g = globals();
   const sweep = loadSweepOf(specPath, o);
   const spec = sweep.base;
   const isSweep = sweep.axes.length > 0;
   const plan = isSweep ? planOfSweep(sweep) : planFor(spec);
-  const cache = ArtifactCache.open(g.cacheDir);
+  const store = await openGlobalStore();
+  const cache = store.artifacts;
   try {
     if (isSweep && !o.json) {
-      printSweepPlan(sweep, plan as ReturnType<typeof planOfSweep>, resolvePlan(plan, cache, makeEnvironment(spec, { modelsDir: g.modelsDir })));
+      printSweepPlan(sweep, plan as ReturnType<typeof planOfSweep>, await resolvePlan(plan, cache, makeEnvironment(spec, { modelsDir: g.modelsDir })));
       return;
     }
-    const nodes = resolvePlan(plan, cache, makeEnvironment(spec, { modelsDir: g.modelsDir }));
+    const nodes = await resolvePlan(plan, cache, makeEnvironment(spec, { modelsDir: g.modelsDir }));
     if (o.json) {
       console.log(JSON.stringify({ spec: spec.path, nodes }, null, 2));
       return;
@@ -138,7 +143,7 @@ sweepOptions(specOptions(program.command('plan <spec>').description('print the n
     const count = (s: string) => nodes.filter((n) => n.state === s).length;
     console.log(`\n${nodes.length} nodes: ${count('hit')} hit, ${count('miss')} miss, ${count('always')} always run, ${count('pending')} pending (their keys depend on data not fetched yet)`);
   } finally {
-    cache.close();
+    store.close();
   }
 });
 
@@ -162,7 +167,9 @@ sweepOptions(specOptions(program.command('run <spec>').description('run a pipeli
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
+    const store = await openGlobalStore();
     const runOpts = {
+      store,
       cacheDir: g.cacheDir,
       modelsDir: g.modelsDir,
       concurrency: o.concurrency,
@@ -170,23 +177,22 @@ sweepOptions(specOptions(program.command('run <spec>').description('run a pipeli
       report: chooseReporter({ json: o.json }),
       signal: controller.signal,
     };
-    if (sweep.axes.length > 0) {
-      const outcome = await runSweep(sweep, runOpts);
-      // The points side by side (best chosen on validation) and the sweep page.
-      if (!o.json && outcome.status !== 'interrupted') {
-        const store = openLocalStore(g.cacheDir);
-        try {
+    try {
+      if (sweep.axes.length > 0) {
+        const outcome = await runSweep(sweep, runOpts);
+        // The points side by side (best chosen on validation) and the sweep page.
+        if (!o.json && outcome.status !== 'interrupted') {
           console.log('');
           await compareCommand(store, [outcome.sweepId], {});
-        } finally {
-          store.close();
         }
+        process.exitCode = outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
+        return;
       }
+      const outcome = await runPipeline(spec, runOpts);
       process.exitCode = outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
-      return;
+    } finally {
+      store.close();
     }
-    const outcome = await runPipeline(spec, runOpts);
-    process.exitCode = outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
   });
 
 specOptions(program.command('precheck <spec>').description('check data coverage and the sample estimate before any heavy work')).action(async (specPath: string, o: CommonOpts) => {
@@ -212,12 +218,12 @@ runs
   .option('--limit <n>', 'how many', int('--limit'), 20)
   .option('--spec <path>', "only this spec's runs (matched by its resolved path), e.g. --spec pipelines/curated.yaml")
   .option('--json', 'machine-readable output')
-  .action((o: { limit: number; spec?: string; json?: boolean }) => {
-    const cache = ArtifactCache.open(globals().cacheDir, { readOnly: true });
+  .action(async (o: { limit: number; spec?: string; json?: boolean }) => {
+    const store = await openGlobalStore({ readOnly: true });
     try {
-      const list = new RunStore(cache.db, { readOnly: cache.readOnly }).list(o.limit, o.spec === undefined ? {} : { specPath: resolvePath(o.spec) });
+      const list = await store.runs.list(o.limit, o.spec === undefined ? {} : { specPath: resolvePath(o.spec) });
       if (o.json) return console.log(JSON.stringify(list.map(({ specText, resolved, ...r }) => r), null, 2));
-      if (list.length === 0) return console.log(o.spec === undefined ? 'no runs recorded yet — try: mlx-intraday run pipelines/quickstart.yaml' : `no runs of ${resolvePath(o.spec)} recorded in ${globals().cacheDir}`);
+      if (list.length === 0) return console.log(o.spec === undefined ? 'no runs recorded yet — try: mlx-intraday run pipelines/quickstart.yaml' : `no runs of ${resolvePath(o.spec)} recorded in ${describeStore(storeLocation())}`);
       printTable(
         list.map((r) => ({
           id: r.id,
@@ -230,7 +236,7 @@ runs
         })),
       );
     } finally {
-      cache.close();
+      store.close();
     }
   });
 runs
@@ -242,7 +248,7 @@ runs
   .option('--csv', 'CSV output')
   .option('--no-page', 'do not write the sweep page')
   .action(async (ids: string[], o: { by?: string; metrics?: string[]; json?: boolean; csv?: boolean; page?: boolean }) => {
-    const store = openLocalStore(globals().cacheDir, { readOnly: true });
+    const store = await openGlobalStore({ readOnly: true });
     try {
       await compareCommand(store, ids, o);
     } finally {
@@ -253,14 +259,13 @@ runs
   .command('show <id>')
   .description('one run: spec, resolved params, nodes with keys, hit/miss and timings, metrics')
   .option('--json', 'machine-readable output')
-  .action((id: string, o: { json?: boolean }) => {
-    const cache = ArtifactCache.open(globals().cacheDir, { readOnly: true });
+  .action(async (id: string, o: { json?: boolean }) => {
+    const store = await openGlobalStore({ readOnly: true });
     try {
-      const store = new RunStore(cache.db, { readOnly: cache.readOnly });
-      const r = store.get(id);
+      const r = await store.runs.get(id);
       if (!r) {
-        const n = store.count(id);
-        throw UsageError.one(n > 1 ? `run id prefix "${id}" matches ${n} runs` : `no run "${id}" in ${globals().cacheDir}`, n > 1 ? 'give more characters of the id' : 'list runs with: mlx-intraday runs ls', { file: `runs show ${id}` });
+        const n = await store.runs.count(id);
+        throw UsageError.one(n > 1 ? `run id prefix "${id}" matches ${n} runs` : `no run "${id}" in ${describeStore(storeLocation())}`, n > 1 ? 'give more characters of the id' : 'list runs with: mlx-intraday runs ls', { file: `runs show ${id}` });
       }
       if (o.json) return console.log(JSON.stringify(r, null, 2));
       console.log(`run ${r.id}  ${r.status}`);
@@ -278,14 +283,14 @@ runs
         for (const [node, m] of Object.entries(r.metrics)) console.log(`  ${node}: ${Object.entries(m).map(([k, v]) => `${k} ${typeof v === 'number' ? +v.toPrecision(6) : v}`).join(', ')}`);
       }
     } finally {
-      cache.close();
+      store.close();
     }
   });
 
-registerReportCommand(program, globals);
+registerReportCommand(program, () => openGlobalStore({ readOnly: true }), () => describeStore(storeLocation()));
 
 registerRerunCommand(program, globals);
-registerDiffCommand(program, globals);
+registerDiffCommand(program, () => openGlobalStore({ readOnly: true }), () => describeStore(storeLocation()));
 
 const cacheCmd = program.command('cache').description('inspect and maintain the artifact cache');
 cacheCmd

@@ -66,10 +66,10 @@ export function makeEnvironment(spec: Spec, opts: { modelsDir: string; env?: Nod
  * data fingerprint that `rerun` and `diff` compare) and the trained weights' sha256. Read from the
  * entry's row (no arrays); a node without an entry gets neither.
  */
-export function outputIds(cache: ArtifactStore, r: NodeResult): { contentId?: string; weightsHash?: string } {
+export async function outputIds(cache: ArtifactStore, r: NodeResult): Promise<{ contentId?: string; weightsHash?: string }> {
   if (!r.key || (r.status !== 'ran' && r.status !== 'hit')) return {};
   try {
-    const rec = cache.lookup(r.key);
+    const rec = await cache.lookup(r.key);
     if (!rec) return {};
     const wh = rec.meta.weightsHash;
     return { contentId: rec.contentId, ...(typeof wh === 'string' ? { weightsHash: wh } : {}) };

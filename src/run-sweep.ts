@@ -72,7 +72,7 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
   const signal = opts.signal ?? new AbortController().signal;
 
   for (const [i, p] of sweep.points.entries()) {
-    runs.begin({
+    await runs.begin({
       id: runIds[i],
       startedAt: Date.now(),
       specPath: p.spec.path,
@@ -109,7 +109,8 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
   const closeOnExit = () => {
     for (const id of runIds) {
       try {
-        runs.finish(id, 'interrupted', {}, 'the run was stopped before it finished');
+        // Local stores write at once; a remote one may not finish before exit (it is then reaped as interrupted).
+        void runs.finish(id, 'interrupted', {}, 'the run was stopped before it finished').catch(() => {});
       } catch {
         /* the next command marks it interrupted */
       }
@@ -119,6 +120,9 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
 
   const pointMetrics = sweep.points.map(() => ({}) as Record<string, Record<string, number>>);
   let results: Map<string, NodeResult>;
+  // Node records are written in the order nodes settle, one after another; the run waits for them.
+  let recording: Promise<void> = Promise.resolve();
+  let recordError: unknown;
   try {
     ({ results } = await execute(plan, {
       cache,
@@ -140,18 +144,27 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
       onResult: (r) => {
         const node = plan.nodes.get(r.id)!;
         const local = nodeLabel({ step: node.ref.step, batch: node.ref.batch });
-        const ids = outputIds(cache, r);
-        for (const p of pointsOf(node)) {
-          runs.recordNode(runIds[p], { ...r, id: local, point: node.ref.point, ...ids });
-          if (r.metrics) pointMetrics[p][local] = r.metrics;
-        }
+        for (const p of pointsOf(node)) if (r.metrics) pointMetrics[p][local] = r.metrics;
+        // One write at a time (a remote store's record is read-modify-write), in settle order.
+        recording = recording
+          .then(async () => {
+            const ids = await outputIds(cache, r);
+            for (const p of pointsOf(node)) await runs.recordNode(runIds[p], { ...r, id: local, point: node.ref.point, ...ids });
+          })
+          .catch((e) => {
+            recordError ??= e;
+          });
+        return recording;
       },
     }));
+    await recording;
+    if (recordError) throw recordError;
   } catch (e) {
+    await recording;
     process.removeListener('exit', closeOnExit);
     for (const id of runIds) {
       try {
-        runs.finish(id, signal.aborted ? 'interrupted' : 'failed', {}, (e as Error).message, await dirty);
+        await runs.finish(id, signal.aborted ? 'interrupted' : 'failed', {}, (e as Error).message, await dirty);
       } catch {
         /* a damaged database cannot take the record either */
       }
@@ -162,14 +175,14 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
   process.removeListener('exit', closeOnExit);
 
   const isDirty = await dirty;
-  const points: SweepPointOutcome[] = sweep.points.map((p, i) => {
+  const points: SweepPointOutcome[] = await Promise.all(sweep.points.map(async (p, i) => {
     const mine = [...plan.nodes.values()].filter((n) => pointsOf(n).includes(i)).map((n) => results.get(n.id));
     const bad = mine.find((r) => !r || r.status === 'failed' || r.status === 'skipped' || r.status === 'cancelled');
     const status = signal.aborted ? 'interrupted' : bad ? 'failed' : 'ok';
     const error = mine.find((r) => r?.status === 'failed')?.error ?? (bad ? `${bad.id}: ${bad.status}` : undefined);
-    runs.finish(runIds[i], status, pointMetrics[i], error, isDirty);
-    return { index: p.index, values: p.values, runId: runIds[i], status, metrics: pointMetrics[i], error };
-  });
+    await runs.finish(runIds[i], status, pointMetrics[i], error, isDirty);
+    return { index: p.index, values: p.values, runId: runIds[i], status: status as SweepPointOutcome['status'], metrics: pointMetrics[i], error };
+  }));
   const status = signal.aborted ? 'interrupted' : points.some((p) => p.status !== 'ok') ? 'failed' : 'ok';
   // A plain run with a backtest leaves its report (a report that cannot be written is a warning).
   const reportPath = plain ? await reportAtRunEnd(store, sweepId, opts.reportsDir ?? (opts.env?.MLX_INTRADAY_REPORTS || undefined), (message) => report({ type: 'warn', message })) : undefined;

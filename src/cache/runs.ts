@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { redactSecrets, redactDeep } from '../util/redact.js';
 import { ensureTable, type TableLayout } from './schema.js';
-import type { RunRecords } from './store-api.js';
+import type { Immediate, RunRecords } from './store-api.js';
 
 export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
 
@@ -141,7 +141,7 @@ function processAlive(pid: number): boolean {
   }
 }
 
-export class RunStore implements RunRecords {
+export class RunStore implements Immediate<RunRecords> {
   private readonly host = hostname();
 
   constructor(

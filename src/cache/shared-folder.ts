@@ -30,7 +30,7 @@ import { redactDeep, redactSecrets } from '../util/redact.js';
 import { sha256Hex } from './key.js';
 import type { NodeRecord, RunRecord, RunStatus } from './runs.js';
 import { checksumOf, metaChecksumOf } from './store.js';
-import type { ArtifactRecord, ArtifactStore, LoadedArtifact, RunRecords, Store, StoreInput } from './store-api.js';
+import { asyncArtifacts, asyncRuns, type ArtifactRecord, type ArtifactStore, type Immediate, type LoadedArtifact, type RunRecords, type Store, type StoreInput } from './store-api.js';
 
 /** What `index/<key>.json` holds. */
 interface IndexEntry {
@@ -116,7 +116,7 @@ export function encodeEntry(key: string, input: StoreInput): { meta: Record<stri
   return { meta, metaText, blob, blobSha: sha256Hex(blob) };
 }
 
-export class SharedFolderArtifacts implements ArtifactStore {
+export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
   readonly blobDir: string;
   readonly indexDir: string;
 
@@ -326,7 +326,7 @@ interface Finished {
 }
 type NodeFile = NonNullable<RunRecord['nodes']>[number] & { at: number; seq: number };
 
-export class SharedFolderRuns implements RunRecords {
+export class SharedFolderRuns implements Immediate<RunRecords> {
   private readonly host = hostname();
   private seq = 0;
 
@@ -467,5 +467,5 @@ export class SharedFolderRuns implements RunRecords {
 export function openSharedFolderStore(dir: string): Store {
   const abs = resolve(dir);
   for (const d of ['blobs', 'index', 'runs']) mkdirSync(join(abs, d), { recursive: true });
-  return { artifacts: new SharedFolderArtifacts(abs), runs: new SharedFolderRuns(join(abs, 'runs')), location: abs, migrated: '', close: () => {} };
+  return { artifacts: asyncArtifacts(new SharedFolderArtifacts(abs)), runs: asyncRuns(new SharedFolderRuns(join(abs, 'runs'))), location: abs, migrated: '', close: () => {} };
 }

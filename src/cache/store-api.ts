@@ -34,29 +34,62 @@ export interface LoadedArtifact {
   tensors: Record<string, Tensor>;
 }
 
-/** Content-addressed artifacts: a key names one output; every read is verified. */
+/**
+ * Content-addressed artifacts: a key names one output; every read is verified. Every method is
+ * async because a backend may be across a network (S3); the local ones answer at once.
+ */
 export interface ArtifactStore {
-  /** The entry's record (meta verified, arrays not read), or undefined. Throws CorruptEntryError (entry removed). */
-  lookup(key: string): ArtifactRecord | undefined;
-  /** The entry with its arrays, verified. Throws CorruptEntryError (entry removed). */
-  load(key: string, opts?: { touch?: boolean }): LoadedArtifact | undefined;
+  /** The entry's record (meta verified, arrays not read), or undefined. Rejects with CorruptEntryError (entry removed). */
+  lookup(key: string): Promise<ArtifactRecord | undefined>;
+  /** The entry with its arrays, verified. Rejects with CorruptEntryError (entry removed). */
+  load(key: string, opts?: { touch?: boolean }): Promise<LoadedArtifact | undefined>;
   /** Stores an entry atomically (a reader never sees it half-written); storing a key again is harmless. */
-  store(key: string, input: StoreInput): ArtifactRecord;
+  store(key: string, input: StoreInput): Promise<ArtifactRecord>;
   /** Counts as a use (cache hits), so age-based gc keeps it. */
-  touch(key: string): void;
-  remove(key: string): void;
+  touch(key: string): Promise<void>;
+  remove(key: string): Promise<void>;
 }
 
 /** Run records: written as a run goes, read by `runs ls/show`. */
 export interface RunRecords {
-  begin(r: Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'>): void;
-  recordNode(runId: string, n: NodeRecord): void;
-  finish(runId: string, status: RunStatus, metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): void;
-  list(limit?: number): (RunRecord & { hits: number; nodes: number })[];
-  get(idOrPrefix: string): RunRecord | undefined;
+  begin(r: Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'>): Promise<void>;
+  recordNode(runId: string, n: NodeRecord): Promise<void>;
+  finish(runId: string, status: RunStatus, metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): Promise<void>;
+  list(limit?: number, filter?: { specPath?: string }): Promise<(RunRecord & { hits: number; nodes: number })[]>;
+  get(idOrPrefix: string): Promise<RunRecord | undefined>;
   /** The points of a sweep, in point order. */
-  sweep(idOrPrefix: string): RunRecord[];
-  count(prefix: string): number;
+  sweep(idOrPrefix: string): Promise<RunRecord[]>;
+  count(prefix: string): Promise<number>;
+  /** Every run id (for "did you mean" hints). */
+  ids(): Promise<string[]>;
+}
+
+/** A backend whose answers are immediate (local disk): `asyncArtifacts` / `asyncRuns` wrap it. */
+export type Immediate<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : T[K] };
+
+/** The async face of an immediate artifact store (a throw becomes a rejection). */
+export function asyncArtifacts(s: Immediate<ArtifactStore>): ArtifactStore {
+  return {
+    lookup: async (key) => s.lookup(key),
+    load: async (key, opts) => s.load(key, opts),
+    store: async (key, input) => s.store(key, input),
+    touch: async (key) => s.touch(key),
+    remove: async (key) => s.remove(key),
+  };
+}
+
+/** The async face of immediate run records. */
+export function asyncRuns(s: Immediate<RunRecords>): RunRecords {
+  return {
+    begin: async (r) => s.begin(r),
+    recordNode: async (id, n) => s.recordNode(id, n),
+    finish: async (id, status, metrics, error, dirty) => s.finish(id, status, metrics, error, dirty),
+    list: async (limit, filter) => s.list(limit, filter),
+    get: async (id) => s.get(id),
+    sweep: async (id) => s.sweep(id),
+    count: async (prefix) => s.count(prefix),
+    ids: async () => s.ids(),
+  };
 }
 
 export interface Store {

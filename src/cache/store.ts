@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { decodeSafetensors, encodeSafetensors } from '../tensor/safetensors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { ArtifactRecord, ArtifactStore, LoadedArtifact, Store, StoreInput } from './store-api.js';
+import { asyncArtifacts, asyncRuns, type ArtifactRecord, type ArtifactStore, type Immediate, type LoadedArtifact, type Store, type StoreInput } from './store-api.js';
 import { CacheDamagedError, CorruptEntryError, isDatabaseDamaged, UsageError } from '../util/errors.js';
 import { redactDeep } from '../util/redact.js';
 import { sha256Hex } from './key.js';
@@ -86,7 +86,7 @@ export interface RepairReport {
   runsKept: number;
 }
 
-export class ArtifactCache implements ArtifactStore {
+export class ArtifactCache implements Immediate<ArtifactStore> {
   readonly db: Database.Database;
   readonly dir: string;
   readonly blobDir: string;
@@ -573,5 +573,5 @@ export class ArtifactCache implements ArtifactStore {
 /** The default Store: the SQLite database + blob folder in `dir`. */
 export function openLocalStore(dir: string, opts: OpenOptions = {}): Store {
   const cache = ArtifactCache.open(dir, opts);
-  return { artifacts: cache, runs: new RunStore(cache.db, { readOnly: cache.readOnly }), location: cache.dir, migrated: cache.migrated, close: () => cache.close() };
+  return { artifacts: asyncArtifacts(cache), runs: asyncRuns(new RunStore(cache.db, { readOnly: cache.readOnly })), location: cache.dir, migrated: cache.migrated, close: () => cache.close() };
 }

@@ -108,20 +108,20 @@ function hintFor(m: string, all: string[]): string {
 }
 
 /** The records `runs compare` was pointed at: one sweep id (or prefix), or run ids. */
-export function recordsFor(store: RunRecords, ids: string[]): RunRecord[] {
+export async function recordsFor(store: RunRecords, ids: string[]): Promise<RunRecord[]> {
   if (ids.length === 1) {
-    const points = store.sweep(ids[0]);
+    const points = await store.sweep(ids[0]);
     if (points.length) return points;
   }
-  return ids.map((id) => {
-    const r = store.get(id);
+  return Promise.all(ids.map(async (id) => {
+    const r = await store.get(id);
     if (!r) {
-      const known = store.list(200).flatMap((x) => [x.id, x.sweepId ?? '']).filter(Boolean);
+      const known = (await store.list(200)).flatMap((x) => [x.id, x.sweepId ?? '']).filter(Boolean);
       const near = closest(id, known);
       throw UsageError.one(`no run or sweep "${id}" in the cache`, near ? `did you mean ${near}? (list runs with: mlx-intraday runs ls)` : 'list runs with: mlx-intraday runs ls', { file: `runs compare ${id}` });
     }
     return r;
-  });
+  }));
 }
 
 const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));

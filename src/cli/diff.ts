@@ -6,10 +6,8 @@
  * comparing two JSON documents path by path.
  */
 import type { Command } from 'commander';
-import type { ArtifactStore } from '../cache/store-api.js';
+import type { ArtifactStore, RunRecords, Store } from '../cache/store-api.js';
 import type { RunRecord } from '../cache/runs.js';
-import { RunStore } from '../cache/runs.js';
-import { ArtifactCache } from '../cache/store.js';
 import { UsageError } from '../util/errors.js';
 import { editDistance } from '../util/suggest.js';
 import { printTable } from './format.js';
@@ -51,10 +49,10 @@ export function nearestIds(word: string, ids: readonly string[], n = 3): string[
  * A run by id or unique prefix; otherwise a usage error (exit 2) saying why — no such run (with
  * the nearest ids) or an ambiguous prefix (with the ids it matches) — and what to do.
  */
-export function findRun(store: RunStore, id: string, where: { cacheDir: string; command: string }): RunRecord {
-  const r = store.get(id);
+export async function findRun(store: RunRecords, id: string, where: { cacheDir: string; command: string }): Promise<RunRecord> {
+  const r = await store.get(id);
   if (r) return r;
-  const ids = store.ids();
+  const ids = await store.ids();
   const at = { file: `${where.command} ${id}` };
   const matching = ids.filter((x) => x.startsWith(id));
   if (matching.length > 1 && matching.every((x) => x.startsWith(`${id}-p`))) {
@@ -64,24 +62,15 @@ export function findRun(store: RunStore, id: string, where: { cacheDir: string; 
     const shown = matching.slice(0, 5).join(', ');
     throw UsageError.one(`run id prefix "${id}" matches ${matching.length} runs (${shown}${matching.length > 5 ? ', …' : ''})`, 'give more characters of the id', at);
   }
-  if (ids.length === 0) throw UsageError.one(`no run "${id}" in ${where.cacheDir}: it holds no run records`, 'run a pipeline first (mlx-intraday run pipelines/quickstart.yaml), or pass the --cache-dir the run used', at);
+  if (ids.length === 0) throw UsageError.one(`no run "${id}" in ${where.cacheDir}: it holds no run records`, 'run a pipeline first (mlx-intraday run pipelines/quickstart.yaml), or pass the --store / --cache-dir the run used', at);
   const near = nearestIds(id, ids);
   throw UsageError.one(
     `no run "${id}" in ${where.cacheDir}`,
-    `nearest: ${near.join(', ')}; list runs with: mlx-intraday runs ls (or pass the --cache-dir the run used)`,
+    `nearest: ${near.join(', ')}; list runs with: mlx-intraday runs ls (or pass the --store / --cache-dir the run used)`,
     at,
   );
 }
 
-/** Opens the cache read-only, hands its run records to `fn`, closes it. */
-export function withRuns<T>(cacheDir: string, fn: (store: RunStore, artifacts: ArtifactStore) => T): T {
-  const cache = ArtifactCache.open(cacheDir, { readOnly: true });
-  try {
-    return fn(new RunStore(cache.db, { readOnly: cache.readOnly }), cache);
-  } finally {
-    cache.close();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Comparing
@@ -114,28 +103,28 @@ export function compareTrees(a: unknown, b: unknown): Change[] {
 }
 
 /** The fetch nodes' content ids (data fingerprints) of a run, from its record or, for records older than that column, from the cache entry its key names. */
-export function dataFingerprints(r: RunRecord, artifacts?: ArtifactStore): Record<string, string | undefined> {
+export async function dataFingerprints(r: RunRecord, artifacts?: ArtifactStore): Promise<Record<string, string | undefined>> {
   const out: Record<string, string | undefined> = {};
   for (const n of r.nodes ?? []) {
     if (!isFetchNode(r, n.step)) continue;
-    out[n.node] = n.contentId ?? (n.key ? lookupQuietly(artifacts, n.key)?.contentId : undefined);
+    out[n.node] = n.contentId ?? (n.key ? (await lookupQuietly(artifacts, n.key))?.contentId : undefined);
   }
   return out;
 }
 
 /** The trained weights' sha256 by node, from the record or (older records) the cache entry. */
-export function weightHashes(r: RunRecord, artifacts?: ArtifactStore): Record<string, string | undefined> {
+export async function weightHashes(r: RunRecord, artifacts?: ArtifactStore): Promise<Record<string, string | undefined>> {
   const out: Record<string, string | undefined> = {};
   for (const n of r.nodes ?? []) {
-    const wh = n.weightsHash ?? (n.key && isKind(r, n.step, 'train') ? (lookupQuietly(artifacts, n.key)?.meta.weightsHash as string | undefined) : undefined);
+    const wh = n.weightsHash ?? (n.key && isKind(r, n.step, 'train') ? ((await lookupQuietly(artifacts, n.key))?.meta.weightsHash as string | undefined) : undefined);
     if (wh !== undefined || isKind(r, n.step, 'train')) out[n.node] = wh;
   }
   return out;
 }
 
-function lookupQuietly(artifacts: ArtifactStore | undefined, key: string) {
+async function lookupQuietly(artifacts: ArtifactStore | undefined, key: string) {
   try {
-    return artifacts?.lookup(key);
+    return await artifacts?.lookup(key);
   } catch {
     return undefined;
   }
@@ -161,17 +150,17 @@ export function paramsOf(r: RunRecord): Record<string, unknown> {
 }
 
 /** Two records' metrics (and weight hashes, as `<node>.weights sha256`) side by side. */
-export function compareMetrics(a: RunRecord, b: RunRecord, artifacts?: ArtifactStore): Change[] {
+export async function compareMetrics(a: RunRecord, b: RunRecord, artifacts?: ArtifactStore): Promise<Change[]> {
   const out = compareTrees(a.metrics ?? {}, b.metrics ?? {});
-  const wa = weightHashes(a, artifacts);
-  const wb = weightHashes(b, artifacts);
+  const wa = await weightHashes(a, artifacts);
+  const wb = await weightHashes(b, artifacts);
   for (const node of new Set([...Object.keys(wa), ...Object.keys(wb)])) {
     if (!sameValue(wa[node], wb[node])) out.push({ path: `${node}.weights sha256`, a: wa[node], b: wb[node] });
   }
   return out;
 }
 
-export function diffRuns(a: RunRecord, b: RunRecord, artifacts?: ArtifactStore): RunDiff {
+export async function diffRuns(a: RunRecord, b: RunRecord, artifacts?: ArtifactStore): Promise<RunDiff> {
   const keysA = Object.fromEntries((a.nodes ?? []).map((n) => [n.node, n.key]));
   const keysB = Object.fromEntries((b.nodes ?? []).map((n) => [n.node, n.key]));
   return {
@@ -182,8 +171,8 @@ export function diffRuns(a: RunRecord, b: RunRecord, artifacts?: ArtifactStore):
       ...compareTrees(paramsOf(a), paramsOf(b)),
     ],
     code: compareTrees(codeOf(a), codeOf(b)),
-    data: compareTrees(dataFingerprints(a, artifacts), dataFingerprints(b, artifacts)),
-    metrics: compareMetrics(a, b, artifacts),
+    data: compareTrees(await dataFingerprints(a, artifacts), await dataFingerprints(b, artifacts)),
+    metrics: await compareMetrics(a, b, artifacts),
     keys: compareTrees(keysA, keysB),
   };
 }
@@ -235,11 +224,12 @@ export function printChanges(title: string, changes: Change[], labels: [string, 
   if (changes.length > shown.length) console.log(`  … ${changes.length - shown.length} more (all of them with --json)`);
 }
 
-export function diffCommand(idA: string, idB: string, o: { cacheDir: string; json?: boolean }): void {
-  withRuns(o.cacheDir, (store, artifacts) => {
-    const a = findRun(store, idA, { cacheDir: o.cacheDir, command: 'diff' });
-    const b = findRun(store, idB, { cacheDir: o.cacheDir, command: 'diff' });
-    const d = diffRuns(a, b, artifacts);
+export async function diffCommand(idA: string, idB: string, o: { store: Store; where: string; json?: boolean }): Promise<void> {
+  {
+    const { runs: store, artifacts } = o.store;
+    const a = await findRun(store, idA, { cacheDir: o.where, command: 'diff' });
+    const b = await findRun(store, idB, { cacheDir: o.where, command: 'diff' });
+    const d = await diffRuns(a, b, artifacts);
     if (o.json) {
       console.log(JSON.stringify(d, null, 2));
       return;
@@ -254,14 +244,21 @@ export function diffCommand(idA: string, idB: string, o: { cacheDir: string; jso
     printChanges('metrics', metrics, labels, 30);
     const nodes = new Set([...(a.nodes ?? []).map((n) => n.node), ...(b.nodes ?? []).map((n) => n.node)]).size;
     console.log(`cache keys: ${d.keys.length} of ${nodes} node${nodes === 1 ? '' : 's'} differ${d.keys.length ? ` (${d.keys.slice(0, 8).map((k) => k.path).join(', ')}${d.keys.length > 8 ? ', …' : ''})` : ''}`);
-  });
+  }
 }
 
 /** `diff <run-a> <run-b>` on the CLI (src/cli.ts registers it). */
-export function registerDiffCommand(program: Command, globals: () => { cacheDir: string }): void {
+export function registerDiffCommand(program: Command, openGlobalStore: () => Promise<Store>, where: () => string): void {
   program
     .command('diff <run-a> <run-b>')
     .description('what differs between two runs: params (resolved spec), code (version, commit, dirty), data (fetch content ids) and metrics (with weight hashes)')
     .option('--json', 'machine-readable output')
-    .action((a: string, b: string, o: { json?: boolean }) => diffCommand(a, b, { cacheDir: globals().cacheDir, json: o.json }));
+    .action(async (a: string, b: string, o: { json?: boolean }) => {
+      const store = await openGlobalStore();
+      try {
+        await diffCommand(a, b, { store, where: where(), json: o.json });
+      } finally {
+        store.close();
+      }
+    });
 }

@@ -1,6 +1,7 @@
 /** `mlx-intraday precheck <spec>`: the precheck step alone, as a table (or JSON). */
 import { formatPrecheckTable, type PrecheckReport } from '../data/precheck.js';
 import { ArtifactCache } from '../cache/store.js';
+import { asyncArtifacts } from '../cache/store-api.js';
 import { makeEnvironment } from '../run.js';
 import type { Spec } from '../spec/types.js';
 import { resolveParams } from '../dag/plan.js';
@@ -31,7 +32,7 @@ export async function precheckCommand(spec: Spec, opts: { json?: boolean; cacheD
   const cache = ArtifactCache.open(opts.cacheDir);
   let report: PrecheckReport;
   try {
-    report = await precheckOfSpec(spec, makeEnvironment(spec, { modelsDir: 'models', cache }), { warn: (m) => process.stderr.write(`warning: ${m}\n`) });
+    report = await precheckOfSpec(spec, makeEnvironment(spec, { modelsDir: 'models', cache: asyncArtifacts(cache) }), { warn: (m) => process.stderr.write(`warning: ${m}\n`) });
   } finally {
     cache.close();
   }

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { RunStore, type RunRecord } from '../cache/runs.js';
-import type { ArtifactStore, Store } from '../cache/store-api.js';
+import { asyncArtifacts, asyncRuns, type ArtifactStore, type Store } from '../cache/store-api.js';
 import { ArtifactCache } from '../cache/store.js';
 import type { Reporter } from '../dag/events.js';
 import { resolvePlan } from '../dag/resolve.js';
@@ -190,7 +190,7 @@ export async function checkBeforeRerun(rec: RunRecord, spec: Spec, artifacts: Ar
 
   // The fetch nodes' keys cover the provider settings, sessions and tickers of each batch.
   try {
-    const planned = resolvePlan(planFor(spec), artifacts, makeEnvironment(spec, { modelsDir, cache: artifacts }));
+    const planned = await resolvePlan(planFor(spec), artifacts, makeEnvironment(spec, { modelsDir, cache: artifacts }));
     const keysNow: Record<string, string | undefined> = {};
     const keysThen: Record<string, string | undefined> = {};
     for (const n of planned) if (n.kind === 'fetch') keysNow[n.id] = n.key;
@@ -234,20 +234,21 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
   // Through the one redaction point: the spec file on disk is shown, and it is not a record.
   const sink = o.write ?? ((s: string) => console.log(s));
   const write = (s: string) => sink(redactSecrets(s));
+  // Rerun works on the local cache: its scratch cache lives inside the cache folder.
   const cache = ArtifactCache.open(o.cacheDir);
-  const runs = new RunStore(cache.db);
-  const store = { artifacts: cache as ArtifactStore, runs };
+  const runs = asyncRuns(new RunStore(cache.db));
+  const store = { artifacts: asyncArtifacts(cache), runs };
   let scratchDir: string | undefined;
   let scratch: ArtifactCache | undefined;
   try {
-    const rec = findRun(runs, id, { cacheDir: o.cacheDir, command: 'rerun' });
+    const rec = await findRun(runs, id, { cacheDir: o.cacheDir, command: 'rerun' });
     if (rec.status === 'running') throw UsageError.one(`run ${rec.id} is still running`, 'wait for it to finish, then rerun it', { file: `rerun ${id}` });
     const { spec, notes } = specOfRecord(rec);
     const before = await checkBeforeRerun(rec, spec, store.artifacts, o.modelsDir);
     // An older record's fingerprints and hashes are read from the cache entries its keys name
     // (read now: with --use-cache a recomputed node would replace its entry).
-    const recordedData = dataFingerprints(rec, store.artifacts);
-    const recordedWeights = weightHashes(rec, store.artifacts);
+    const recordedData = await dataFingerprints(rec, store.artifacts);
+    const recordedWeights = await weightHashes(rec, store.artifacts);
 
     const where = relative(process.cwd(), rec.specPath) || rec.specPath;
     if (o.json) write(JSON.stringify({ type: 'rerun-check', run: rec.id, spec: rec.specPath, notes, differences: before }));
@@ -267,7 +268,8 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
       scratchDir = mkdtempSync(join(cache.dir, `${SCRATCH_PREFIX}${process.pid}-`));
       scratch = ArtifactCache.open(scratchDir);
     }
-    const artifacts: ArtifactStore = scratch ?? cache;
+    const local = scratch ?? cache;
+    const artifacts: ArtifactStore = asyncArtifacts(local);
     const runStore: Store = { artifacts, runs, location: cache.dir, migrated: cache.migrated, close: () => {} };
 
     const base: Reporter = chooseReporter({ json: o.json });
@@ -278,7 +280,7 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
       if (e.type === 'node-end' && e.node in recordedData) {
         let cid: string | undefined;
         try {
-          cid = artifacts.lookup(e.key)?.contentId;
+          cid = local.lookup(e.key)?.contentId; // the local cache answers at once
         } catch {
           cid = undefined;
         }
@@ -296,13 +298,13 @@ export async function rerunCommand(id: string, o: RerunOptions): Promise<{ code:
       report,
       signal: o.signal,
     });
-    const fresh = store.runs.get(outcome.runId)!;
+    const fresh = (await store.runs.get(outcome.runId))!;
 
     // Compare: every metric, every weight hash, every data fingerprint.
     const differences = compareTrees(rec.metrics ?? {}, fresh.metrics ?? {});
     const unknown: string[] = [];
-    const nowWeights = weightHashes(fresh, artifacts);
-    const nowData = dataFingerprints(fresh, artifacts);
+    const nowWeights = await weightHashes(fresh, artifacts);
+    const nowData = await dataFingerprints(fresh, artifacts);
     let weights = 0;
     let data = 0;
     const compareIds = (then: Record<string, string | undefined>, now: Record<string, string | undefined>, label: string) => {

@@ -13,6 +13,7 @@ import type { TrainingCurve } from '../report/types.js';
 import type { Sweep } from '../spec/sweep.js';
 import { shownValues } from '../run-sweep.js';
 import { compareRecords, comparisonCsv, comparisonTable, recordsFor, type Comparison } from './compare.js';
+import type { RunRecord } from '../cache/runs.js';
 import { printTable } from './format.js';
 
 const shown = (p: string) => {
@@ -51,12 +52,18 @@ export function printSweepPlan(sweep: Sweep, plan: Plan & { stats: SweepPlanStat
 }
 
 /** Training curves of the best points (by the comparison's validation metric), from the store. */
-function bestCurves(c: Comparison, store: Store, records: ReturnType<typeof recordsFor>, k = 3): TrainingCurve[] {
+async function bestCurves(c: Comparison, store: Store, records: RunRecord[], k = 3): Promise<TrainingCurve[]> {
   const out: TrainingCurve[] = [];
   for (const row of c.rows.filter((r) => r.status === 'ok').slice(0, k)) {
     const rec = records.find((r) => r.id === row.runId);
-    const train = rec?.nodes?.find((x) => x.key && store.artifacts.lookup(x.key)?.kind === 'train');
-    const history = train?.key ? (store.artifacts.lookup(train.key)?.meta.history as { epoch: number; trainLoss: number; valLoss: number }[] | undefined) : undefined;
+    let history: { epoch: number; trainLoss: number; valLoss: number }[] | undefined;
+    for (const x of rec?.nodes ?? []) {
+      const entry = x.key ? await store.artifacts.lookup(x.key) : undefined;
+      if (entry?.kind === 'train') {
+        history = entry.meta.history as typeof history;
+        break;
+      }
+    }
     if (!history?.length) continue;
     const name = row.point === undefined ? row.runId : `point ${row.point + 1} (${shownValues(row.params)})`;
     out.push({ name, epochs: history.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss })) });
@@ -75,7 +82,7 @@ export interface CompareOptions {
 
 /** Prints the comparison (table, JSON or CSV) and, for a sweep, writes its page. Returns the page path. */
 export async function compareCommand(store: Store, ids: string[], o: CompareOptions, write: (s: string) => void = console.log): Promise<string | undefined> {
-  const records = recordsFor(store.runs, ids);
+  const records = await recordsFor(store.runs, ids);
   const c = compareRecords(records, { by: o.by, metrics: o.metrics });
   if (o.json) {
     write(JSON.stringify({ sweep: c.sweepId, chosenBy: { ...c.chosenBy, split: 'validation' }, best: c.best?.runId, params: c.paramNames, metrics: c.metricNames, rows: c.rows }, null, 2));
@@ -97,7 +104,7 @@ export async function compareCommand(store: Store, ids: string[], o: CompareOpti
       points: c.rows.map((r) => ({ params: r.params, value: r.metrics[heat] })),
       paramNames: c.paramNames,
       metric: heat,
-      curves: bestCurves(c, store, records),
+      curves: await bestCurves(c, store, records),
     });
     write(`sweep page: ${shown(file)}`);
     return file;

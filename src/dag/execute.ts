@@ -26,8 +26,11 @@ export interface ExecuteOptions {
   report: Reporter;
   /** Steps to run even on a cache hit. */
   refresh?: Set<string>;
-  /** Called as each node's result is settled (the run record writes it at once). */
-  onResult?: (result: NodeResult) => void;
+  /**
+   * Called as each node's result is settled (the run record writes it). A node's end is reported
+   * only once the promise it returns is done, so a record never lags what was said.
+   */
+  onResult?: (result: NodeResult) => void | Promise<void>;
   /** Units of each named resource available at once (default: 1 of `mlx`). */
   resourceLimits?: Record<string, number>;
 }
@@ -108,10 +111,10 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   const onAbort = () => scheduler.clear();
   signal.addEventListener('abort', onAbort, { once: true });
 
-  const settle = (r: NodeResult) => {
+  const settle = (r: NodeResult): void | Promise<void> => {
     if (r.failure && r.error === undefined) r.error = r.failure.message;
     results.set(r.id, r);
-    opts.onResult?.(r);
+    return opts.onResult?.(r);
   };
 
   const contextFor = (node: PlanNode, key: string): StepContext => {
@@ -150,7 +153,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     if (signal.aborted) throw abortError();
     const contentId = contentIdOf(node, key, out) ?? key;
     const meta = { ...out.meta, metrics: out.metrics ?? null };
-    cache.store(key, { step: node.step.name, kind: node.kind.name, contentId, meta, tensors: out.tensors });
+    await cache.store(key, { step: node.step.name, kind: node.kind.name, contentId, meta, tensors: out.tensors });
     return { key, contentId, meta, metrics: out.metrics, tensors: out.tensors, ran: true };
   };
 
@@ -177,7 +180,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       if (inMemory) return inMemory;
       let tensors: Record<string, Tensor> | undefined;
       try {
-        tensors = cache.load(key)?.tensors;
+        tensors = (await cache.load(key))?.tensors;
         if (!tensors) report({ type: 'warn', node: node.id, message: `cache entry ${key.slice(0, 12)} of ${node.id} disappeared; recomputing it` });
       } catch (e) {
         if (!(e instanceof CorruptEntryError)) throw e;
@@ -229,9 +232,9 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   };
 
   /** The cached record of `key`, or undefined; an entry that does not check out is a miss. */
-  const lookup = (node: PlanNode, key: string): ArtifactRecord | undefined => {
+  const lookup = async (node: PlanNode, key: string): Promise<ArtifactRecord | undefined> => {
     try {
-      return cache.lookup(key);
+      return await cache.lookup(key);
     } catch (e) {
       if (!(e instanceof CorruptEntryError)) throw e;
       report({ type: 'warn', node: node.id, message: e.message }); // removed: recomputed below
@@ -250,10 +253,10 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       key = keyOf(node, contentIds, kctx);
       report({ type: 'node-start', node: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, key });
       const forced = opts.refresh?.has(node.step.name) || node.kind.alwaysRun?.(kctx);
-      const record = forced ? undefined : lookup(node, key);
+      const record = forced ? undefined : await lookup(node, key);
       let produced: Produced;
       if (record) {
-        cache.touch(key);
+        await cache.touch(key);
         produced = { key, contentId: record.contentId, meta: record.meta, metrics: (record.meta.metrics ?? undefined) as Record<string, number> | undefined, ran: false };
         artifacts.set(node.id, makeArtifact(node, produced));
         await node.kind.onHit?.(contextFor(node, key), artifacts.get(node.id)!);
@@ -269,7 +272,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       if (produced.metrics) metrics[node.id] = produced.metrics;
       const ms = performance.now() - t0;
       const status = ran ? 'ran' : 'hit';
-      settle({ id: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, status, key, ms, metrics: produced.metrics });
+      await settle({ id: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, status, key, ms, metrics: produced.metrics });
       report({ type: 'node-end', node: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, status, key, ms, metrics: produced.metrics });
       finish(node);
     } catch (e) {
@@ -283,7 +286,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         return;
       }
       const failure = failureOf(e, `${describeNode(node)} failed: ${(e as Error)?.message ?? String(e)}`);
-      settle({ id: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, status: 'failed', key: key || undefined, ms, failure });
+      await settle({ id: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, status: 'failed', key: key || undefined, ms, failure });
       report({ type: 'node-fail', node: node.id, ref: node.ref, step: node.step.name, batch: node.batch?.index, tickers: node.batch?.tickers, error: failure.message, hint: failure.hint });
       release(node);
       skipDependents(node);

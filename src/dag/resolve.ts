@@ -21,7 +21,7 @@ export interface ResolvedNode {
   waitsFor?: string;
 }
 
-export function resolvePlan(plan: Plan, cache: ArtifactStore, env: RunEnvironment): ResolvedNode[] {
+export async function resolvePlan(plan: Plan, cache: ArtifactStore, env: RunEnvironment): Promise<ResolvedNode[]> {
   const contentIds = new Map<string, string>();
   const out: ResolvedNode[] = [];
   for (const id of plan.order) {
@@ -43,7 +43,7 @@ export function resolvePlan(plan: Plan, cache: ArtifactStore, env: RunEnvironmen
       out.push({ ...base, key, state: 'always' });
       continue;
     }
-    const rec = lookupQuietly(cache, key);
+    const rec = await lookupQuietly(cache, key);
     const cid = rec ? rec.contentId : contentIdOf(node, key);
     if (cid) contentIds.set(id, cid);
     out.push({ ...base, key, state: rec ? 'hit' : 'miss' });
@@ -52,9 +52,9 @@ export function resolvePlan(plan: Plan, cache: ArtifactStore, env: RunEnvironmen
 }
 
 /** A lookup for display: an entry that does not check out is a miss (lookup removed it). */
-function lookupQuietly(cache: ArtifactStore, key: string) {
+async function lookupQuietly(cache: ArtifactStore, key: string) {
   try {
-    return cache.lookup(key);
+    return await cache.lookup(key);
   } catch (e) {
     if (e instanceof CorruptEntryError) return undefined;
     throw e;

@@ -5,7 +5,7 @@
  * `mlx-intraday report <run-id>` and the end of a run (src/run.ts) both call this.
  */
 import { join } from 'node:path';
-import type { ArtifactRecord, ArtifactStore } from '../cache/store-api.js';
+import type { ArtifactRecord, ArtifactStore, RunRecords } from '../cache/store-api.js';
 import type { RunRecord } from '../cache/runs.js';
 import { buildReport, reportsRoot } from './build.js';
 
@@ -21,11 +21,11 @@ export function reportPathFor(runId: string, root = reportsRoot()): string {
 type Lookup = Pick<ArtifactStore, 'lookup'>;
 
 /** The run's backtest nodes that finished, with their cache entries (a missing entry is undefined). */
-export function backtestNodesOf(record: RunRecord, artifacts: Lookup): { node: string; key: string; entry: ArtifactRecord | undefined }[] {
+export async function backtestNodesOf(record: RunRecord, artifacts: Lookup): Promise<{ node: string; key: string; entry: ArtifactRecord | undefined }[]> {
   const out = [];
   for (const n of record.nodes ?? []) {
     if (!n.key || (n.status !== 'ran' && n.status !== 'hit')) continue;
-    const entry = artifacts.lookup(n.key);
+    const entry = await artifacts.lookup(n.key);
     if (entry ? entry.kind === 'backtest' : n.step === 'backtest') out.push({ node: n.node, key: n.key, entry });
   }
   return out;
@@ -60,8 +60,8 @@ function topKSection(tops: { regime: string; n: number; indicators: { name: stri
  * The ReportInput of a run, or undefined when the run has no finished backtest node. Throws when
  * the backtest's cache entry is gone (say how to get it back).
  */
-export function reportInputFromRun(record: RunRecord, artifacts: Lookup): ReportInput | undefined {
-  const nodes = backtestNodesOf(record, artifacts);
+export async function reportInputFromRun(record: RunRecord, artifacts: Lookup): Promise<ReportInput | undefined> {
+  const nodes = await backtestNodesOf(record, artifacts);
   if (nodes.length === 0) return undefined;
   const bt = nodes[0];
   if (!bt.entry) throw new Error(`the cache no longer holds the output of ${bt.node} (key ${bt.key.slice(0, 12)}); rerun the spec to recompute it, then build the report again`);
@@ -69,7 +69,7 @@ export function reportInputFromRun(record: RunRecord, artifacts: Lookup): Report
   const part = meta.backtest as Pick<ReportInput, 'symbols' | 'sessions' | 'settings' | 'strategies' | 'comparison'> | undefined;
   if (!part) throw new Error(`${bt.node} was made by an older backtest step without the bar-level results; rerun the spec to recompute it`);
   const notes: string[] = [];
-  const train = typeof meta.modelKey === 'string' ? artifacts.lookup(meta.modelKey) : undefined;
+  const train = typeof meta.modelKey === 'string' ? await artifacts.lookup(meta.modelKey) : undefined;
   const tmeta = train?.meta as Record<string, any> | undefined;
   const training: TrainingCurve[] = [];
   if (tmeta?.history) {
@@ -119,7 +119,7 @@ export function reportInputFromRun(record: RunRecord, artifacts: Lookup): Report
 
 /** Builds `<root>/<run-id>/index.html` for a run; undefined when it has no backtest. */
 export async function buildRunReport(record: RunRecord, artifacts: Lookup, opts: { root?: string } = {}): Promise<string | undefined> {
-  const input = reportInputFromRun(record, artifacts);
+  const input = await reportInputFromRun(record, artifacts);
   if (!input) return undefined;
   return buildReport(input, join(opts.root ?? reportsRoot(), record.id));
 }
@@ -129,13 +129,13 @@ export async function buildRunReport(record: RunRecord, artifacts: Lookup, opts:
  * Never fails the run: a report that cannot be written becomes a warning.
  */
 export async function reportAtRunEnd(
-  store: { runs: { get(id: string): RunRecord | undefined }; artifacts: Lookup },
+  store: { runs: Pick<RunRecords, 'get'>; artifacts: Lookup },
   runId: string,
   root: string | undefined,
   warn: (message: string) => void,
 ): Promise<string | undefined> {
   try {
-    const record = store.runs.get(runId);
+    const record = await store.runs.get(runId);
     return record ? await buildRunReport(record, store.artifacts, { root }) : undefined;
   } catch (e) {
     warn(`the report was not written: ${(e as Error).message}`);

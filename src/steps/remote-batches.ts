@@ -33,13 +33,13 @@ export async function fetchBatch(provider: Provider, cache: ArtifactStore | unde
   const key = remoteBatchKey(provider, req.tickers, req.sessions);
   if (!req.refresh) {
     try {
-      const hit = cache.load(key);
+      const hit = await cache.load(key);
       if (hit) return panelFromTensors(hit.tensors, hit.record.meta as any);
     } catch {
       // A corrupt entry was removed by load(): download again.
     }
   }
   const panel = await fetch();
-  cache.store(key, { step: DOWNLOAD_STEP, kind: 'fetch', contentId: key, meta: panelMeta(panel), tensors: panelToTensors(panel) });
+  await cache.store(key, { step: DOWNLOAD_STEP, kind: 'fetch', contentId: key, meta: panelMeta(panel), tensors: panelToTensors(panel) });
   return panel;
 }

@@ -25,11 +25,11 @@ const stateKey = (lineage: string, epoch: number) => `train-state:${lineage}:${e
 const PARTS = ['weights', 'adamM', 'adamV', 'best'] as const;
 
 /** Stores the state after `state.epoch` epochs (atomically, like any entry; storing twice is harmless). */
-export function saveTrainState(store: ArtifactStore, lineage: string, state: TrainState): void {
+export async function saveTrainState(store: ArtifactStore, lineage: string, state: TrainState): Promise<void> {
   const tensors: Record<string, Tensor> = {};
   for (const part of PARTS) for (const [name, t] of Object.entries(state[part])) tensors[`${part}/${name}`] = t;
   const key = stateKey(lineage, state.epoch);
-  store.store(key, {
+  await store.store(key, {
     step: 'train-state',
     kind: 'train-state',
     contentId: key,
@@ -39,11 +39,11 @@ export function saveTrainState(store: ArtifactStore, lineage: string, state: Tra
 }
 
 /** The longest stored state of this lineage with fewer than `epochs` epochs, or undefined. */
-export function latestTrainState(store: ArtifactStore, lineage: string, epochs: number): TrainState | undefined {
+export async function latestTrainState(store: ArtifactStore, lineage: string, epochs: number): Promise<TrainState | undefined> {
   for (let e = epochs - 1; e >= 1; e--) {
     let loaded;
     try {
-      loaded = store.load(stateKey(lineage, e));
+      loaded = await store.load(stateKey(lineage, e));
     } catch {
       continue; // a corrupt entry was removed; an older state (or scratch) gives the same bits
     }

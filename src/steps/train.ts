@@ -151,7 +151,7 @@ export const trainKind = defineKind<TrainStepParams>({
     // An epochs sweep costs its longest point: continue from the longest cached shorter training.
     const store = ctx.env.cache;
     const lineage = store ? trainLineage(ctx, TRAIN_KIND_VERSION) : undefined;
-    const resume = store && lineage ? latestTrainState(store, lineage, params.epochs) : undefined;
+    const resume = store && lineage ? await latestTrainState(store, lineage, params.epochs) : undefined;
     if (resume) ctx.info(`continuing from the cached training state after ${resume.epoch} epochs (same samples, params and seed: the same bits as training from scratch)`);
     const result = await trainModel(set, params, {
       resume,
@@ -162,7 +162,7 @@ export const trainKind = defineKind<TrainStepParams>({
         ctx.progress(e.epoch / params.epochs, `epoch ${e.epoch}/${params.epochs}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
       },
     });
-    if (store && lineage && result.state) saveTrainState(store, lineage, result.state);
+    if (store && lineage && result.state) await saveTrainState(store, lineage, result.state);
     const ev = result.metrics.evaluation;
     if (ev && ev.model.oneSignShare >= ONE_SIGN_WARNING) {
       ctx.warn(

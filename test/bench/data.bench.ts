@@ -6,6 +6,7 @@
  * without a cache, first read with the artifact cache, and the rerun the cache serves.
  * Measures only; asserts nothing.
  */
+import { asyncArtifacts } from '../../src/cache/store-api.js';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,8 +69,8 @@ async function folderBigFile(mb: number): Promise<Record<string, string | number
       out.push({ case: `folder: ${sizeMb} MB CSV (${(rows / 1e6).toFixed(2)} M rows), ${label}`, 'total ms': Math.round(now() - t0), 'rss MB': Math.round(rssMB()), 'peak rss MB': Math.round(peakMB()) });
     };
     await time('no cache', new FolderProvider({ path: dir }));
-    await time('first run with cache', new FolderProvider({ path: dir }, { cache }));
-    await time('rerun (cache hit)', new FolderProvider({ path: dir }, { cache }));
+    await time('first run with cache', new FolderProvider({ path: dir }, { cache: asyncArtifacts(cache) }));
+    await time('rerun (cache hit)', new FolderProvider({ path: dir }, { cache: asyncArtifacts(cache) }));
     cache.close();
     return out;
   } finally {

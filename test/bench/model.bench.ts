@@ -100,14 +100,14 @@ async function curated(sections: BenchSection[]): Promise<void> {
   const store = openLocalStore(join(dir, 'cache'));
   let set: SampleSet;
   try {
-    const parts = [...run.results.values()]
+    const parts = await Promise.all([...run.results.values()]
       .filter((n) => n.step === 'samples' && n.key)
       .sort((a, b) => (a.batch ?? 0) - (b.batch ?? 0))
-      .map((n) => {
-        const rec = store.artifacts.lookup(n.key!)!;
-        const tensors = store.artifacts.load(n.key!)!.tensors;
+      .map(async (n) => {
+        const rec = (await store.artifacts.lookup(n.key!))!;
+        const tensors = (await store.artifacts.load(n.key!))!.tensors;
         return { step: 'samples', kind: 'sample', key: n.key!, contentId: rec.contentId, meta: rec.meta as Record<string, any>, tensors: async () => tensors };
-      });
+      }));
     set = await gatherSamples(parts);
   } finally {
     store.close();

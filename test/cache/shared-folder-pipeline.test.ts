@@ -18,7 +18,7 @@ const SWEEP = TOY_SPEC(4, `sweep:\n  grid:\n    epochs: [1, 2, 3]\n`);
 
 async function sweepOn(store: Store) {
   const out = await runSweep(parseSweep(SWEEP, '/tmp/sweep.yaml'), { cacheDir: '/nonexistent', store, modelsDir: '/tmp', kinds: toyKinds(), concurrency: 2 });
-  const recs = store.runs.sweep(out.sweepId);
+  const recs = await store.runs.sweep(out.sweepId);
   const keys = recs.map((r) => Object.fromEntries(r.nodes!.map((n) => [n.node, n.key])));
   return { out, recs, keys, metrics: out.points.map((p) => p.metrics) };
 }
@@ -53,8 +53,8 @@ describe('shared folder under the runner', () => {
       expect(again.metrics).toEqual(onLocal.metrics);
       expect(again.recs.flatMap((r) => r.nodes!).every((n) => n.hit)).toBe(true);
       // Both sweeps' records are visible from either machine.
-      expect(machineA.runs.list().length).toBe(6);
-      expect(machineA.runs.sweep(again.out.sweepId).map((r) => r.id)).toEqual(again.recs.map((r) => r.id));
+      expect((await machineA.runs.list()).length).toBe(6);
+      expect((await machineA.runs.sweep(again.out.sweepId)).map((r) => r.id)).toEqual(again.recs.map((r) => r.id));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -28,7 +28,7 @@ describe('shared folder: concurrent writer processes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlxi-shared-'));
     try {
       const s = openSharedFolderStore(dir);
-      s.runs.begin({ id: 'sweep-run', startedAt: Date.now(), specPath: '/x.yaml', specName: 'x', specHash: 'h', specText: 'name: x', resolved: {}, seed: 1, packageVersion: '0' });
+      await s.runs.begin({ id: 'sweep-run', startedAt: Date.now(), specPath: '/x.yaml', specName: 'x', specHash: 'h', specText: 'name: x', resolved: {}, seed: 1, packageVersion: '0' });
       const keys = 12;
       const running = [0, 1, 2, 3].map((n) => worker(dir, n, keys));
       const started = Date.now();
@@ -38,7 +38,7 @@ describe('shared folder: concurrent writer processes', () => {
       for (const d of done) expect(d, d.stderr).toMatchObject({ code: 0 });
       for (let k = 0; k < keys; k++) {
         const input = k % 2 ? largeInput(k) : smallInput(k);
-        const loaded = s.artifacts.load(keyOf(`sweep node ${k}`))!;
+        const loaded = (await s.artifacts.load(keyOf(`sweep node ${k}`)))!;
         expect(loaded.record.meta).toEqual(input.meta);
         for (const [name, t] of Object.entries(input.tensors)) {
           expect(Buffer.from(loaded.tensors[name].data.buffer, loaded.tensors[name].data.byteOffset, loaded.tensors[name].data.byteLength).equals(Buffer.from(t.data.buffer))).toBe(true);
@@ -47,10 +47,10 @@ describe('shared folder: concurrent writer processes', () => {
       const files = readdirSync(dir, { recursive: true }) as string[];
       expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
       expect(files.filter((f) => f.endsWith('.safetensors'))).toHaveLength(keys); // same key, same bytes, one blob
-      const rec = s.runs.get('sweep-run')!;
+      const rec = (await s.runs.get('sweep-run'))!;
       expect(rec.nodes).toHaveLength(4 * keys);
-      s.runs.finish('sweep-run', 'ok', {});
-      expect(s.runs.list()[0]).toMatchObject({ id: 'sweep-run', status: 'ok', nodes: 4 * keys, hits: 0 });
+      await s.runs.finish('sweep-run', 'ok', {});
+      expect((await s.runs.list())[0]).toMatchObject({ id: 'sweep-run', status: 'ok', nodes: 4 * keys, hits: 0 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

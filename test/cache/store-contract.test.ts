@@ -42,8 +42,16 @@ async function beginInDeadProcess(backend: 'local' | 'folder', location: string,
   if (r.status !== 0) throw new Error(`begin-and-exit failed: ${r.stderr}`);
 }
 
-const local = (s: Store) => s.artifacts as ArtifactCache;
-const localBlobPath = (s: Store, key: string) => join(local(s).blobDir, key.slice(0, 2), `${key}.safetensors`);
+/** A second handle on a local store's files (the injectors touch them directly, as a crash would). */
+function withLocal<T>(s: Store, fn: (c: ArtifactCache) => T): T {
+  const c = ArtifactCache.open(s.location);
+  try {
+    return fn(c);
+  } finally {
+    c.close();
+  }
+}
+const localBlobPath = (c: ArtifactCache, key: string) => join(c.blobDir, key.slice(0, 2), `${key}.safetensors`);
 
 for (const inlineMaxBytes of [undefined, 0]) {
   storeContract(
@@ -53,22 +61,27 @@ for (const inlineMaxBytes of [undefined, 0]) {
       reopen: (dir) => openLocalStore(dir, { inlineMaxBytes }),
       beginInDeadProcess: (dir, id) => beginInDeadProcess('local', dir, id),
       killWriter(s, key, input, stage) {
-        const final = localBlobPath(s, key);
-        mkdirSync(join(local(s).blobDir, key.slice(0, 2)), { recursive: true });
-        writeFileSync(stage === 'blob-temp' ? `${final}.${process.pid}.0badf00d.tmp` : final, encodeSafetensors(input.tensors));
+        withLocal(s, (c) => {
+          const final = localBlobPath(c, key);
+          mkdirSync(join(c.blobDir, key.slice(0, 2)), { recursive: true });
+          writeFileSync(stage === 'blob-temp' ? `${final}.${process.pid}.0badf00d.tmp` : final, encodeSafetensors(input.tensors));
+        });
       },
       flipBlobByte(s, key) {
-        const rec = s.artifacts.lookup(key)!;
-        if (!rec.inline) return flipFileByte(localBlobPath(s, key));
-        const blob = local(s).db.prepare('SELECT blob FROM artifacts WHERE key = ?').pluck().get(key) as Buffer;
-        blob[blob.length - 3] ^= 0x40;
-        local(s).db.prepare('UPDATE artifacts SET blob = ? WHERE key = ?').run(blob, key);
+        withLocal(s, (c) => {
+          const rec = c.lookup(key)!;
+          if (!rec.inline) return flipFileByte(localBlobPath(c, key));
+          const blob = c.db.prepare('SELECT blob FROM artifacts WHERE key = ?').pluck().get(key) as Buffer;
+          blob[blob.length - 3] ^= 0x40;
+          c.db.prepare('UPDATE artifacts SET blob = ? WHERE key = ?').run(blob, key);
+        });
       },
     },
   );
 }
 
-const shared = (s: Store) => s.artifacts as SharedFolderArtifacts;
+/** A second handle on a shared folder's files. */
+const shared = (s: Store) => new SharedFolderArtifacts(s.location);
 
 storeContract('shared folder', () => openSharedFolderStore(tempDir()), {
   reopen: (dir) => openSharedFolderStore(dir),
@@ -86,13 +99,13 @@ storeContract('shared folder', () => openSharedFolderStore(tempDir()), {
 });
 
 describe('shared folder layout', () => {
-  it('blobs are named by the sha256 of their bytes under blobs/ab/, one index file per key, no temp files left', () => {
+  it('blobs are named by the sha256 of their bytes under blobs/ab/, one index file per key, no temp files left', async () => {
     const dir = tempDir();
     const s = openSharedFolderStore(dir);
     const key = keyOf('layout');
-    s.artifacts.store(key, largeInput());
-    s.artifacts.store(key, largeInput()); // again: same blob, same index file
-    s.artifacts.store(keyOf('layout 2'), smallInput());
+    await s.artifacts.store(key, largeInput());
+    (await s.artifacts.store(key, largeInput())); // again: same blob, same index file
+    await s.artifacts.store(keyOf('layout 2'), smallInput());
     const { blob, blobSha } = encodeEntry(key, largeInput());
     const sub = join(dir, 'blobs', blobSha.slice(0, 2));
     expect(readdirSync(sub)).toContain(`${blobSha}.safetensors`);
@@ -101,31 +114,31 @@ describe('shared folder layout', () => {
     const all = readdirSync(join(dir, 'blobs'), { recursive: true }) as string[];
     expect(all.filter((f) => f.endsWith('.safetensors'))).toHaveLength(2);
     expect(all.filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    s.runs.begin({ id: 'r1', startedAt: 1, specPath: '/x', specName: 'x', specHash: 'h', specText: 't', resolved: {}, seed: 1, packageVersion: '0' });
-    s.runs.recordNode('r1', { id: 'fetch#0', step: 'fetch', status: 'ran', ms: 1 });
-    s.runs.finish('r1', 'ok', {});
+    await s.runs.begin({ id: 'r1', startedAt: 1, specPath: '/x', specName: 'x', specHash: 'h', specText: 't', resolved: {}, seed: 1, packageVersion: '0' });
+    await s.runs.recordNode('r1', { id: 'fetch#0', step: 'fetch', status: 'ran', ms: 1 });
+    await s.runs.finish('r1', 'ok', {});
     expect(readdirSync(join(dir, 'runs', 'r1')).sort()).toEqual(['finish.json', 'nodes', 'run.json']);
     expect(readdirSync(join(dir, 'runs', 'r1', 'nodes'))).toEqual(['fetch%230.json']);
   });
 
-  it('an edited index file (meta changed) is refused on lookup and removed', () => {
+  it('an edited index file (meta changed) is refused on lookup and removed', async () => {
     const dir = tempDir();
     const s = openSharedFolderStore(dir);
     const key = keyOf('edited');
-    s.artifacts.store(key, smallInput());
+    await s.artifacts.store(key, smallInput());
     const path = shared(s).indexPath(key);
     const e = JSON.parse(readFileSync(path, 'utf8'));
     writeFileSync(path, JSON.stringify({ ...e, metaText: JSON.stringify({ ...smallInput().meta, seed: 99 }) }));
-    expect(() => s.artifacts.lookup(key)).toThrow(/metadata does not match its checksum/);
-    expect(s.artifacts.lookup(key)).toBeUndefined();
+    await expect(s.artifacts.lookup(key)).rejects.toThrow(/metadata does not match its checksum/);
+    expect(await s.artifacts.lookup(key)).toBeUndefined();
   });
 
-  it('collectOrphans removes old leftovers of killed writers (temp files, unnamed blobs) and nothing live or young', () => {
+  it('collectOrphans removes old leftovers of killed writers (temp files, unnamed blobs) and nothing live or young', async () => {
     const dir = tempDir();
     const s = openSharedFolderStore(dir);
     const backend = { blob: (key: string, seed: number) => encodeEntry(key, largeInput(seed)) };
     const live = keyOf('live');
-    s.artifacts.store(live, largeInput(1));
+    await s.artifacts.store(live, largeInput(1));
     const liveBlob = shared(s).blobPath(backend.blob(live, 1).blobSha);
     // Leftovers: a blob no index names, a blob temp file, an index temp file; and a young unnamed blob.
     const orphan = backend.blob(keyOf('orphan'), 2);
@@ -141,11 +154,11 @@ describe('shared folder layout', () => {
     const youngPath = put(young.blobSha, young.blob);
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
     for (const p of [...old, liveBlob, shared(s).indexPath(live)]) utimesSync(p, twoHoursAgo, twoHoursAgo);
-    const freed = s.artifacts instanceof SharedFolderArtifacts ? s.artifacts.collectOrphans() : undefined;
+    const freed = shared(s).collectOrphans();
     expect(freed).toEqual({ files: 3, bytes: orphan.blob.length * 2 + 1 });
     for (const p of old) expect(existsSync(p), p).toBe(false);
     expect(existsSync(youngPath)).toBe(true);
-    expectSameBytes(s.artifacts.load(live)!.tensors.x.data, largeInput(1).tensors.x.data); // old but named: kept
+    expectSameBytes((await s.artifacts.load(live))!.tensors.x.data, largeInput(1).tensors.x.data); // old but named: kept
 
     // A store that finds its blob already there renews its mtime: a collection running between
     // that store's blob check and its index write (another machine) then sees a young file.
@@ -153,10 +166,10 @@ describe('shared folder layout', () => {
     put(orphan.blobSha, orphan.blob);
     utimesSync(shared(s).blobPath(orphan.blobSha), twoHoursAgo, twoHoursAgo);
     const before = Date.now();
-    s.artifacts.store(again, largeInput(2));
+    await s.artifacts.store(again, largeInput(2));
     expect(statSync(shared(s).blobPath(orphan.blobSha)).mtimeMs).toBeGreaterThanOrEqual(before - 1000);
     expect(shared(s).collectOrphans()).toEqual({ files: 0, bytes: 0 });
-    expect(s.artifacts.load(again)).toBeDefined();
+    expect(await s.artifacts.load(again)).toBeDefined();
   });
 });
 

@@ -2,6 +2,7 @@
  * Folder provider with the artifact cache: an unchanged file is not read again; a file whose
  * size, mtime or content changed is; a file changed moments ago is not trusted to the cache.
  */
+import { asyncArtifacts } from '../../src/cache/store-api.js';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ describe('folder provider: skipping unchanged files through the cache', () => {
   let cache: ArtifactCache;
 
   async function fetchWith(s: SessionInfo[] = sessions) {
-    const provider = new FolderProvider({ path: dir }, { cache });
+    const provider = new FolderProvider({ path: dir }, { cache: asyncArtifacts(cache) });
     const warnings: string[] = [];
     const panel = await provider.fetch({ tickers: ['AAA'], sessions: s, onWarning: (w) => warnings.push(w) });
     return { stats: { ...provider.stats }, fingerprint: fingerprintPanel(panel), warnings, panel };

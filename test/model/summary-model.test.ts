@@ -50,10 +50,10 @@ describe('run summary: model scoreboard', () => {
     // The run record holds the same metrics; the artifact meta the full per-regime table.
     const store = openLocalStore(join(dir, 'cache'));
     try {
-      const rec = store.runs.get(r.runId)!;
+      const rec = (await store.runs.get(r.runId))!;
       expect(rec.metrics!.train).toEqual(JSON.parse(JSON.stringify(m)));
       const key = r.results.get('train')!.key!;
-      const usefulness = store.artifacts.lookup(key)!.meta.usefulness as { regime: string; indicators: { name: string; score: number }[] }[];
+      const usefulness = (await store.artifacts.lookup(key))!.meta.usefulness as { regime: string; indicators: { name: string; score: number }[] }[];
       expect(usefulness.map((u) => u.regime).sort()).toEqual([...tops.keys()].sort());
       for (const u of usefulness) {
         const fromMetrics = tops.get(u.regime)!;

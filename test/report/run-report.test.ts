@@ -49,8 +49,8 @@ describe.skipIf(!chromium.path)("a run's report in headless chromium", () => {
     outcome = await runPipeline(parseSpec(SPEC, join(dir, 'spec.yaml')), { cacheDir: join(dir, 'cache'), modelsDir: join(dir, 'models'), reportsDir: join(dir, 'reports') });
     const store = openLocalStore(join(dir, 'cache'));
     try {
-      const key = store.runs.get(outcome.runId)!.nodes!.find((n) => n.step === 'backtest')!.key!;
-      verdict = (store.artifacts.lookup(key)!.meta.comparison as { verdict: string }).verdict;
+      const key = (await store.runs.get(outcome.runId))!.nodes!.find((n) => n.step === 'backtest')!.key!;
+      verdict = ((await store.artifacts.lookup(key))!.meta.comparison as { verdict: string }).verdict;
     } finally {
       store.close();
     }
@@ -77,7 +77,7 @@ describe.skipIf(!chromium.path)("a run's report in headless chromium", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('was written at the end of the run, and opens offline with no request but itself and no errors', () => {
+  it('was written at the end of the run, and opens offline with no request but itself and no errors', async () => {
     expect(outcome.status).toBe('ok');
     expect(outcome.report).toBe(join(dir, 'reports', outcome.runId, 'index.html'));
     expect(requests).toEqual([url]);

@@ -63,12 +63,12 @@ beforeAll(async () => {
   });
   const store = openLocalStore(cacheDir);
   try {
-    record = store.runs.get(outcome.runId)!;
+    record = (await store.runs.get(outcome.runId))!;
     const key = (step: string) => record.nodes!.find((n) => n.step === step)!.key!;
-    const bt = store.artifacts.load(key('backtest'))!;
+    const bt = (await store.artifacts.load(key('backtest')))!;
     btMeta = bt.record.meta;
     btTensors = bt.tensors;
-    trainMeta = store.artifacts.lookup(key('train'))!.meta;
+    trainMeta = (await store.artifacts.lookup(key('train')))!.meta;
   } finally {
     store.close();
   }
@@ -81,7 +81,7 @@ afterAll(() => {
 });
 
 describe('backtest step in a pipeline run', () => {
-  it('runs, and the run record holds metrics of A, B, C, the classic rule and buy-and-hold, with the CI and its verdict', () => {
+  it('runs, and the run record holds metrics of A, B, C, the classic rule and buy-and-hold, with the CI and its verdict', async () => {
     expect(outcome.status).toBe('ok');
     const m = record.metrics!.backtest;
     for (const s of STRATEGIES) {
@@ -101,7 +101,7 @@ describe('backtest step in a pipeline run', () => {
     expect(c.days).toBe(m.test_sessions);
   });
 
-  it('has per-ticker metrics of every strategy, over both ticker batches', () => {
+  it('has per-ticker metrics of every strategy, over both ticker batches', async () => {
     const strategies = btMeta.backtest.strategies as { name: string; role?: string; perTicker: { ticker: string; metrics: Record<string, number | null> }[] }[];
     expect(strategies.map((s) => s.name)).toEqual(STRATEGIES);
     expect(strategies.map((s) => s.role)).toEqual(['A', 'B', undefined, 'C', 'baseline']);
@@ -113,7 +113,7 @@ describe('backtest step in a pipeline run', () => {
     }
   });
 
-  it('trades the test period only: from the first test sample time of the train split, after training, validation and the embargo', () => {
+  it('trades the test period only: from the first test sample time of the train split, after training, validation and the embargo', async () => {
     const split = trainMeta.split as { trainEnd: number; valEnd: number };
     expect(split.trainEnd).toBeLessThan(split.valEnd);
     expect(btMeta.testStart).toBe(split.valEnd);
@@ -146,7 +146,7 @@ describe('backtest step in a pipeline run', () => {
     expect(record.metrics!.backtest['total_return[buy-and-hold]']).toBeCloseTo(sum / TICKERS.length - 1, 9);
   });
 
-  it('strategy A reads only the indicators selected per regime on validation (the train metrics\' usefulness)', () => {
+  it('strategy A reads only the indicators selected per regime on validation (the train metrics\' usefulness)', async () => {
     const tops = trainMeta.trainMetrics.evaluation.usefulness as { regime: string; indicators: { name: string }[] }[];
     expect(btMeta.selection).toEqual(Object.fromEntries(tops.map((t) => [t.regime, t.indicators.map((x) => x.name)])));
     expect(btMeta.decisionMinutes).toBe(15);
@@ -155,7 +155,7 @@ describe('backtest step in a pipeline run', () => {
     expect(btMeta.usefulness.rows.reduce((a: number, b: number) => a + b, 0)).toBe(btMeta.decisions);
   });
 
-  it('writes the report at the end of the run, and the summary prints the A/B table, the verdict and its path', () => {
+  it('writes the report at the end of the run, and the summary prints the A/B table, the verdict and its path', async () => {
     expect(outcome.report).toBe(join(reportsDir, outcome.runId, 'index.html'));
     const html = readFileSync(outcome.report!, 'utf8');
     expect(html).toContain(btMeta.comparison.verdict);
@@ -188,7 +188,7 @@ describe('backtest step in a pipeline run', () => {
     expect(bad.stderr).toContain('mlx-intraday runs ls');
   });
 
-  it('a comparison of strategies that do not run is a usage error before any work', () => {
+  it('a comparison of strategies that do not run is a usage error before any work', async () => {
     const params = (strategies: string[], compare: string[]) => ({ modelsDir: dir, params: { strategies, compare } as any });
     expect(() => backtestKind.preflight!(params(['avwap', 'buy-and-hold'], ['model', 'avwap']))).toThrow(UsageError);
     expect(() => backtestKind.preflight!(params(['avwap', 'buy-and-hold'], ['model', 'avwap']))).toThrow(/backtest.compare names model, which is not among backtest.strategies \(avwap, buy-and-hold\)/);

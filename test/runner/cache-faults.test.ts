@@ -2,6 +2,7 @@
  * The cache and the run records under faults: edited rows, damaged database pages, an older
  * layout, stray files, killed runs, and a folder the user cannot write.
  */
+import { asyncArtifacts } from '../../src/cache/store-api.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
@@ -25,7 +26,7 @@ const env: RunEnvironment = { modelsDir: '/tmp', provider: () => { throw new Err
 async function runToy(cache: ArtifactCache, tickers = 2) {
   const plan = planSpec(specFrom(TOY_SPEC(tickers)), toyKinds());
   const events: RunEvent[] = [];
-  const out = await execute(plan, { cache, env, concurrency: 2, signal: new AbortController().signal, report: (e) => events.push(e) });
+  const out = await execute(plan, { cache: asyncArtifacts(cache), env, concurrency: 2, signal: new AbortController().signal, report: (e) => events.push(e) });
   return { events, ...out };
 }
 
@@ -74,7 +75,7 @@ describe('a cache hit trusts only verified meta', () => {
     cache.close();
   });
 
-  it('lookup itself refuses a row whose meta was edited', () => {
+  it('lookup itself refuses a row whose meta was edited', async () => {
     const cache = ArtifactCache.open(tempDir());
     cache.store('k'.repeat(64), { step: 's', kind: 'train', contentId: 'c', meta: { a: 1 }, tensors: { x: tensor(Float32Array.of(1), [1]) } });
     cache.db.prepare('UPDATE artifacts SET meta = ?').run('{"a":2}');

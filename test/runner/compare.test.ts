@@ -36,7 +36,7 @@ describe('runs compare', () => {
     const out = await sweepRun(dir);
     const store = openLocalStore(join(dir, 'cache'));
     try {
-      const c = compareRecords(store.runs.sweep(out.sweepId));
+      const c = compareRecords((await store.runs.sweep(out.sweepId)));
       expect(c.sweepId).toBe(out.sweepId);
       expect(c.paramNames).toEqual(['epochs']);
       expect(c.chosenBy).toEqual({ metric: 'model.best_val_loss', goal: 'min' });
@@ -44,8 +44,9 @@ describe('runs compare', () => {
       expect(c.rows.map((r) => r.params.epochs)).toEqual([2, 3, 1]);
       expect(isTestMetric('model.ic')).toBe(true);
       expect(isTestMetric('model.best_val_loss')).toBe(false);
-      expect(() => compareRecords(store.runs.sweep(out.sweepId), { by: 'model.ic' })).toThrow(/measured on the test split/);
-      expect(() => compareRecords(store.runs.sweep(out.sweepId), { by: 'model.icc' })).toThrow(UsageError);
+      const points = await store.runs.sweep(out.sweepId);
+      expect(() => compareRecords(points, { by: 'model.ic' })).toThrow(/measured on the test split/);
+      expect(() => compareRecords(points, { by: 'model.icc' })).toThrow(UsageError);
 
       const csv = comparisonCsv(c).trim().split('\n');
       expect(csv[0]).toBe('point,run,status,epochs,model.best_val_loss,model.ic,best');

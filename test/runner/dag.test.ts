@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { asyncArtifacts } from '../../src/cache/store-api.js';
 import { readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArtifactCache } from '../../src/cache/store.js';
@@ -17,7 +18,7 @@ async function runToy(text: string, cache: ArtifactCache, kindOpts = {}) {
   const spec = specFrom(text);
   const plan = planSpec(spec, toyKinds(kindOpts));
   const events: RunEvent[] = [];
-  const out = await execute(plan, { cache, env, concurrency: 2, signal: new AbortController().signal, report: (e) => events.push(e) });
+  const out = await execute(plan, { cache: asyncArtifacts(cache), env, concurrency: 2, signal: new AbortController().signal, report: (e) => events.push(e) });
   return { plan, events, ...out };
 }
 
@@ -26,7 +27,7 @@ beforeEach(() => {
 });
 
 describe('planner', () => {
-  it('orders steps topologically and splits tickers into batches with a fan-in', () => {
+  it('orders steps topologically and splits tickers into batches with a fan-in', async () => {
     const plan = planSpec(specFrom(TOY_SPEC(5)), toyKinds());
     expect(plan.stepOrder).toEqual(['bars', 'ind', 'samples', 'model']);
     expect(plan.batches.map((b) => b.tickers)).toEqual([['T0', 'T1'], ['T2', 'T3'], ['T4']]);
@@ -36,7 +37,7 @@ describe('planner', () => {
     for (const id of plan.order) for (const d of plan.nodes.get(id)!.deps) expect(plan.order.indexOf(d)).toBeLessThan(plan.order.indexOf(id));
   });
 
-  it('names a cycle with the location of each edge', () => {
+  it('names a cycle with the location of each edge', async () => {
     const text = `name: c
 universe: {tickers: [A]}
 steps:
@@ -59,7 +60,7 @@ steps:
     }
   });
 
-  it('rejects an input of the wrong kind and a missing required input', () => {
+  it('rejects an input of the wrong kind and a missing required input', async () => {
     const text = `name: k
 universe: {tickers: [A]}
 steps:
@@ -94,13 +95,13 @@ describe('executor and cache', () => {
 
   it('keys ignore YAML formatting and key order but follow params, defaults, versions, upstream and data', async () => {
     const cache = ArtifactCache.open(tempDir());
-    const keys = (text: string, kindOpts = {}) => {
+    const keys = async (text: string, kindOpts = {}) => {
       const spec = specFrom(text);
       const plan = planSpec(spec, toyKinds(kindOpts));
-      return Object.fromEntries(resolvePlan(plan, cache, env).map((n) => [n.id, n.key]));
+      return Object.fromEntries((await resolvePlan(plan, asyncArtifacts(cache), env)).map((n) => [n.id, n.key]));
     };
     await runToy(TOY_SPEC(2), cache);
-    const base = keys(TOY_SPEC(2));
+    const base = await keys(TOY_SPEC(2));
     // Reformatted: flow style, other key order, comments, explicit default.
     const reformatted = `# same pipeline
 steps: {bars: {kind: fetch, inputs: []}, ind: {inputs: [bars], kind: indicators}, samples: {kind: sample, inputs: [ind], params: {sample_interval: 15}}, model: {kind: train, inputs: [samples]}}
@@ -109,23 +110,23 @@ universe: {tickers: [T0, T1]}
 batch_size: 2
 name: toy
 `;
-    expect(keys(reformatted)).toEqual(base);
+    expect(await keys(reformatted)).toEqual(base);
     // A param change moves that step's key and everything below it, nothing above.
-    const interval = keys(TOY_SPEC(2).replace('days: 3', 'days: 3\n  sample_interval: 5'));
+    const interval = await keys(TOY_SPEC(2).replace('days: 3', 'days: 3\n  sample_interval: 5'));
     expect(interval['bars[1/1]']).toBe(base['bars[1/1]']);
     expect(interval['ind[1/1]']).toBe(base['ind[1/1]']);
     expect(interval['samples[1/1]']).not.toBe(base['samples[1/1]']);
     expect(interval.model).not.toBe(base.model);
     // A kind version bump invalidates that kind and downstream.
-    const bumped = keys(TOY_SPEC(2), { version: 2 });
+    const bumped = await keys(TOY_SPEC(2), { version: 2 });
     expect(bumped['bars[1/1]']).toBe(base['bars[1/1]']);
     expect(bumped['ind[1/1]']).not.toBe(base['ind[1/1]']);
     expect(bumped['samples[1/1]']).not.toBe(base['samples[1/1]']);
     // days feeds fetch: everything changes.
-    const days = keys(TOY_SPEC(2).replace('days: 3', 'days: 4'));
+    const days = await keys(TOY_SPEC(2).replace('days: 3', 'days: 4'));
     expect(days['bars[1/1]']).not.toBe(base['bars[1/1]']);
     // Tickers are part of a batch's key.
-    expect(keys(TOY_SPEC(2).replace('[T0, T1]', '[T0, T9]'))['bars[1/1]']).not.toBe(base['bars[1/1]']);
+    expect((await keys(TOY_SPEC(2).replace('[T0, T1]', '[T0, T9]')))['bars[1/1]']).not.toBe(base['bars[1/1]']);
   });
 
   it('recomputes downstream when fetched data change, and never otherwise', async () => {
@@ -134,12 +135,12 @@ name: toy
     // Refetch returning the same bars: downstream stays cached.
     calls.length = 0;
     const spec = specFrom(TOY_SPEC(2));
-    const same = await execute(planSpec(spec, toyKinds()), { cache, env, concurrency: 1, signal: new AbortController().signal, report: () => {}, refresh: new Set(['bars']) });
+    const same = await execute(planSpec(spec, toyKinds()), { cache: asyncArtifacts(cache), env, concurrency: 1, signal: new AbortController().signal, report: () => {}, refresh: new Set(['bars']) });
     expect(calls).toEqual(['fetch:0']);
     expect(same.results.get('model')!.status).toBe('hit');
     // Refetch returning corrected bars: downstream recomputes.
     calls.length = 0;
-    const changed = await execute(planSpec(spec, toyKinds({ fetchOffset: 1 })), { cache, env, concurrency: 1, signal: new AbortController().signal, report: () => {}, refresh: new Set(['bars']) });
+    const changed = await execute(planSpec(spec, toyKinds({ fetchOffset: 1 })), { cache: asyncArtifacts(cache), env, concurrency: 1, signal: new AbortController().signal, report: () => {}, refresh: new Set(['bars']) });
     expect(calls).toEqual(['fetch:0', 'indicators:0', 'sample:0', 'train']);
     expect(changed.results.get('model')!.status).toBe('ran');
   });

@@ -5,6 +5,7 @@
  * fetch ran, and suggests ids for an unknown one. Results do not depend on --concurrency.
  * All through the real CLI and the real runner.
  */
+import { asyncArtifacts } from '../../src/cache/store-api.js';
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -111,8 +112,8 @@ describe('rerun', () => {
     // A record from before these columns existed: the ids come from the cache entries its keys name.
     const db = ArtifactCache.open(cacheDir);
     const older = { ...rec, nodes: rec.nodes!.map(({ contentId, weightsHash, ...n }) => n) };
-    expect(dataFingerprints(older, db)).toEqual(Object.fromEntries(fetches.map((f) => [f.node, f.contentId])));
-    expect(weightHashes(older, db)).toEqual({ train: trainNode.weightsHash });
+    expect(await dataFingerprints(older, asyncArtifacts(db))).toEqual(Object.fromEntries(fetches.map((f) => [f.node, f.contentId])));
+    expect(await weightHashes(older, asyncArtifacts(db))).toEqual({ train: trainNode.weightsHash });
     db.close();
 
     // What a rerun killed with -9 leaves behind (its pid is gone): removed by the next rerun.

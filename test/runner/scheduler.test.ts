@@ -1,4 +1,5 @@
 /** The executor's scheduling: tuple priorities, per-kind resource limits, shared work by key. */
+import { asyncArtifacts } from '../../src/cache/store-api.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ArtifactCache } from '../../src/cache/store.js';
 import { execute } from '../../src/dag/execute.js';
@@ -72,7 +73,7 @@ describe('executor', () => {
       },
     };
     const plan = planSpec(specFrom(TOY_SPEC(8)), { ...kinds, indicators: slow });
-    const out = await execute(plan, { cache: ArtifactCache.open(tempDir()), env, concurrency: 4, signal: new AbortController().signal, report: () => {} });
+    const out = await execute(plan, { cache: asyncArtifacts(ArtifactCache.open(tempDir())), env, concurrency: 4, signal: new AbortController().signal, report: () => {} });
     expect([...out.results.values()].every((r) => r.status === 'ran')).toBe(true);
     expect(max).toBe(1);
   });
@@ -81,7 +82,7 @@ describe('executor', () => {
     const text = TOY_SPEC(4).replace('  samples:\n', '  ind_copy:\n    kind: indicators\n    inputs: [bars]\n  samples:\n');
     const plan = planSpec(specFrom(text), toyKinds());
     const cache = ArtifactCache.open(tempDir());
-    const out = await execute(plan, { cache, env, concurrency: 4, signal: new AbortController().signal, report: () => {} });
+    const out = await execute(plan, { cache: asyncArtifacts(cache), env, concurrency: 4, signal: new AbortController().signal, report: () => {} });
     for (const b of ['1/2', '2/2']) expect(out.results.get(`ind_copy[${b}]`)!.key).toBe(out.results.get(`ind[${b}]`)!.key);
     expect(calls.filter((c) => c.startsWith('indicators:')).sort()).toEqual(['indicators:0', 'indicators:1']);
     const statuses = ['ind[1/2]', 'ind_copy[1/2]'].map((id) => out.results.get(id)!.status).sort();
@@ -90,7 +91,7 @@ describe('executor', () => {
 
   it('failures are data: reason, message and hint, and dependents say which input failed', async () => {
     const plan = planSpec(specFrom(TOY_SPEC(4)), toyKinds({ failBatch: 1 }));
-    const out = await execute(plan, { cache: ArtifactCache.open(tempDir()), env, concurrency: 2, signal: new AbortController().signal, report: () => {} });
+    const out = await execute(plan, { cache: asyncArtifacts(ArtifactCache.open(tempDir())), env, concurrency: 2, signal: new AbortController().signal, report: () => {} });
     expect(out.results.get('ind[2/2]')!.failure).toMatchObject({ reason: 'threw', message: 'step `ind`, batch 2/2 (T2, T3) failed: boom' });
     expect(out.results.get('samples[2/2]')!.failure).toMatchObject({ reason: 'input-failed', message: 'its input ind[2/2] failed' });
   });
@@ -119,9 +120,9 @@ describe('a toy kind from a test file', () => {
     const plan = planSpec(spec, { ...toyKinds(), indicators: square });
     expect(plan.order).toEqual(['bars[1/2]', 'bars[2/2]', 'sq[1/2]', 'sq[2/2]']);
     const cache = ArtifactCache.open(tempDir());
-    const cold = await execute(plan, { cache, env, concurrency: 2, signal: new AbortController().signal, report: () => {} });
+    const cold = await execute(plan, { cache: asyncArtifacts(cache), env, concurrency: 2, signal: new AbortController().signal, report: () => {} });
     expect(runs).toBe(2);
-    const warm = await execute(plan, { cache, env, concurrency: 2, signal: new AbortController().signal, report: () => {} });
+    const warm = await execute(plan, { cache: asyncArtifacts(cache), env, concurrency: 2, signal: new AbortController().signal, report: () => {} });
     expect(runs).toBe(2);
     expect(warm.results.get('sq[2/2]')!.status).toBe('hit');
     expect(warm.results.get('sq[2/2]')!.key).toBe(cold.results.get('sq[2/2]')!.key);

@@ -24,10 +24,15 @@ steps:
   train: {kind: train, inputs: [samples], params: {model: ${model}, batch_size: 64}}
 ${extra}`;
 
-function weightHashes(cacheDir: string, runIds: string[]): string[] {
+async function weightHashes(cacheDir: string, runIds: string[]): Promise<string[]> {
   const store = openLocalStore(cacheDir, { readOnly: true });
   try {
-    return runIds.map((id) => store.runs.get(id)!.nodes!.find((n) => n.step === 'train')!.key!).map((key) => store.artifacts.lookup(key)!.meta.weightsHash as string);
+    const out: string[] = [];
+    for (const id of runIds) {
+      const key = (await store.runs.get(id))!.nodes!.find((n) => n.step === 'train')!.key!;
+      out.push((await store.artifacts.lookup(key))!.meta.weightsHash as string);
+    }
+    return out;
   } finally {
     store.close();
   }
@@ -38,7 +43,7 @@ async function alone(text: string, epochs: number): Promise<{ hash: string; metr
   const spec = parseSpec(text, join(dir, 'spec.yaml'), { set: [`params.epochs=${epochs}`] });
   const out = await runPipeline(spec, { cacheDir: join(dir, 'cache'), modelsDir: join(dir, 'models'), concurrency: 2 });
   expect(out.status).toBe('ok');
-  return { hash: weightHashes(join(dir, 'cache'), [out.runId])[0], metrics: out.metrics.train };
+  return { hash: (await weightHashes(join(dir, 'cache'), [out.runId]))[0], metrics: out.metrics.train };
 }
 
 describe.each(['mlp', 'indicator-transformer'])('epochs sweep with %s', (model) => {
@@ -54,7 +59,7 @@ describe.each(['mlp', 'indicator-transformer'])('epochs sweep with %s', (model) 
     expect(notes.some((n) => n.startsWith('train@2: epoch 1/4'))).toBe(false);
     expect(events.some((e) => e.type === 'info' && e.node === 'train@2' && /after 2 epochs/.test(e.message))).toBe(true);
 
-    const [h2, h4] = weightHashes(join(dir, 'cache'), out.points.map((p) => p.runId));
+    const [h2, h4] = await weightHashes(join(dir, 'cache'), out.points.map((p) => p.runId));
     const [a2, a4] = [await alone(SPEC(model), 2), await alone(SPEC(model), 4)];
     expect(h2).toBe(a2.hash);
     expect(h4).toBe(a4.hash);

@@ -27,7 +27,7 @@ beforeEach(() => {
 });
 
 describe('grid expansion', () => {
-  it('crosses lists and ranges, zips lists, and --sweep adds or replaces an axis', () => {
+  it('crosses lists and ranges, zips lists, and --sweep adds or replaces an axis', async () => {
     const s = sweepOf(TOY_SPEC(2, `sweep:\n  grid:\n    days: [2, 3]\n    sample_interval: {from: 10, to: 20, step: 5}\n`));
     expect(s.points.length).toBe(6);
     expect(s.points.map((p) => [p.spec.params.days, p.spec.params.sample_interval])).toEqual([
@@ -48,7 +48,7 @@ describe('grid expansion', () => {
     expect(gridPoints([], 'cross')).toEqual([{}]);
   });
 
-  it('no sweep section is one point: the spec itself', () => {
+  it('no sweep section is one point: the spec itself', async () => {
     const s = sweepOf(TOY_SPEC(2));
     expect(s.points.length).toBe(1);
     expect(s.axes).toEqual([]);
@@ -57,7 +57,7 @@ describe('grid expansion', () => {
 
 describe('bad grids are spec errors with a location and a fix', () => {
   const at = (grid: string, extra = '') => TOY_SPEC(2, `sweep:\n${extra}  grid:\n${grid}`);
-  it('an unknown param is reported at its grid entry', () => {
+  it('an unknown param is reported at its grid entry', async () => {
     const d = problems(at('    model.epochz: [1, 2]\n'));
     expect(d[0].message).toMatch(/epochz/);
     expect(d[0].location).toMatchObject({ file: '/tmp/sweep.yaml', line: 21 });
@@ -65,7 +65,7 @@ describe('bad grids are spec errors with a location and a fix', () => {
     expect(head[0].message).toMatch(/modle/);
     expect(head[0].hint).toMatch(/model/);
   });
-  it('an empty list, a zero step, a step of the wrong sign', () => {
+  it('an empty list, a zero step, a step of the wrong sign', async () => {
     expect(problems(at('    days: []\n'))[0].location?.line).toBe(21);
     const zero = problems(at('    days: {from: 1, to: 5, step: 0}\n'))[0];
     expect(zero.message).toMatch(/step 0/);
@@ -75,7 +75,7 @@ describe('bad grids are spec errors with a location and a fix', () => {
     expect(wrong.hint).toMatch(/step -1/);
     expect(problems(TOY_SPEC(2), { sweep: ['days=1..3:0'] })[0].location?.file).toBe('--sweep days=1..3:0');
   });
-  it('a grid over the limit, and zip lists of different lengths', () => {
+  it('a grid over the limit, and zip lists of different lengths', async () => {
     const big = problems(at('    days: {from: 1, to: 40}\n    epochs: {from: 1, to: 30}\n'))[0];
     expect(big.message).toMatch(/1,200 points .* more than max_points 1000/);
     expect(big.hint).toMatch(/max_points/);
@@ -83,12 +83,12 @@ describe('bad grids are spec errors with a location and a fix', () => {
     const zip = problems(at('    days: [1, 2]\n    epochs: [1, 2, 3]\n', '  mode: zip\n'))[0];
     expect(zip.message).toMatch(/zip needs lists of one length/);
   });
-  it('a value the param does not take is named with its point', () => {
+  it('a value the param does not take is named with its point', async () => {
     const d = problems(at('    days: [2, -1]\n'));
     expect(d[0].message).toMatch(/sweep point 2 \(days=-1\)/);
     expect(d[0].location?.line).toBe(21);
   });
-  it('--set and the sweep on one param is refused', () => {
+  it('--set and the sweep on one param is refused', async () => {
     const d = problems(at('    model.epochs: [1, 2]\n'), { set: ['model.epochs=3'] });
     expect(d[0].message).toMatch(/--set model.epochs=3 and the sweep both set/);
   });
@@ -109,7 +109,7 @@ describe('one DAG for every point', () => {
     expect(calls.filter((c) => c === 'train').length).toBe(3);
     // One record per point, grouped by the sweep, each with the nodes of a plain run.
     const store = openLocalStore(dir);
-    const recs = store.runs.sweep(out.sweepId);
+    const recs = await store.runs.sweep(out.sweepId);
     expect(recs.map((r) => r.sweepValues)).toEqual([{ epochs: 1 }, { epochs: 2 }, { epochs: 3 }]);
     expect(recs.every((r) => r.status === 'ok' && r.nodes!.length === 7)).toBe(true);
     expect(recs[1].nodes!.map((n) => n.node).sort()).toEqual(['bars[1/2]', 'bars[2/2]', 'ind[1/2]', 'ind[2/2]', 'model', 'samples[1/2]', 'samples[2/2]']);

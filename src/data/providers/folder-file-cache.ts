@@ -103,11 +103,11 @@ export class FolderFileCache {
   }
 
   /** The cached column, or undefined (absent, or corrupt: load() removed it and the file is read again). */
-  load(key: string, T: number): FileColumn | undefined {
-    if (!this.cache.lookup(key)) return undefined;
+  async load(key: string, T: number): Promise<FileColumn | undefined> {
     let hit;
     try {
-      hit = this.cache.load(key);
+      if (!(await this.cache.lookup(key))) return undefined;
+      hit = await this.cache.load(key);
     } catch (e) {
       if (e instanceof CorruptEntryError) return undefined;
       throw e;
@@ -125,7 +125,7 @@ export class FolderFileCache {
   }
 
   /** Stores a column unless the file changed recently or while it was read (then the next run reads it again). */
-  store(key: string, file: string, before: FileState, readStartedMs: number, col: FileColumn): boolean {
+  async store(key: string, file: string, before: FileState, readStartedMs: number, col: FileColumn): Promise<boolean> {
     if (readStartedMs - before.mtimeMs < RACY_WINDOW_MS) return false;
     let after: FileState;
     try {
@@ -136,7 +136,7 @@ export class FolderFileCache {
     if (!sameState(before, after)) return false;
     const T = col.open.length;
     const tensors = Object.fromEntries(FIELDS.map((f) => [f, tensor(col[f], [T])]));
-    this.cache.store(key, {
+    await this.cache.store(key, {
       step: '(folder file)',
       kind: 'fetch',
       contentId: columnHash(col),

@@ -326,14 +326,14 @@ export class FolderProvider implements Provider {
     const readStarted = Date.now();
     const before = fileState(file);
     const key = cache.key(file, before, this.identity(), sessions);
-    const hit = cache.load(key, panel.T);
+    const hit = await cache.load(key, panel.T);
     if (hit) {
       putColumn(panel, n, hit);
       this.stats.cacheHits++;
       return hit.warnings;
     }
     const warnings = await this.readInto(panel, n, sessions, file, signal);
-    cache.store(key, file, before, readStarted, columnOf(panel, n, warnings));
+    await cache.store(key, file, before, readStarted, columnOf(panel, n, warnings));
     return warnings;
   }
 
