@@ -26,6 +26,7 @@ import { formatReplay, runReplay } from './cli/replay.js';
 import { loadSweep } from './spec/sweep.js';
 import { planOfSweep, runSweep } from './run-sweep.js';
 import { compareCommand, printSweepPlan } from './cli/sweep.js';
+import { openRunQueue, registerWorkerCommand } from './cli/queue.js';
 import { describeStore, openStore, parseStoreLocation } from './cache/open-store.js';
 
 interface CommonOpts {
@@ -150,7 +151,8 @@ sweepOptions(specOptions(program.command('plan <spec>').description('print the n
 sweepOptions(specOptions(program.command('run <spec>').description('run a pipeline (or every point of its sweep); cached nodes are not recomputed')))
   .option('--refresh <step>', 'run this step even when cached (repeatable)', collectSet)
   .option('--concurrency <n>', 'nodes at once (default: CPU cores)', int('--concurrency', MAX_CONCURRENCY))
-  .action(async (specPath: string, o: CommonOpts & { refresh?: string[]; concurrency?: number; sweep?: string[]; maxPoints?: number }) => {
+  .option('--queue <url>', 'hand the nodes to workers on this Redis (mlx-intraday worker --queue URL) instead of running them here')
+  .action(async (specPath: string, o: CommonOpts & { refresh?: string[]; concurrency?: number; sweep?: string[]; maxPoints?: number; queue?: string }) => {
     const g = globals();
     const sweep = loadSweepOf(specPath, o);
     const spec = sweep.base;
@@ -168,8 +170,13 @@ sweepOptions(specOptions(program.command('run <spec>').description('run a pipeli
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     const store = await openGlobalStore();
+    const queue = o.queue ? await openRunQueue(o.queue, spec, { ...loadOptions(o), sweep: o.sweep, maxPoints: o.maxPoints }, storeLocation(), (m) => process.stderr.write(`note: ${m}\n`)).catch((e) => {
+      store.close();
+      throw e;
+    }) : undefined;
     const runOpts = {
       store,
+      remote: queue,
       cacheDir: g.cacheDir,
       modelsDir: g.modelsDir,
       concurrency: o.concurrency,
@@ -191,6 +198,7 @@ sweepOptions(specOptions(program.command('run <spec>').description('run a pipeli
       const outcome = await runPipeline(spec, runOpts);
       process.exitCode = outcome.status === 'ok' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
     } finally {
+      await queue?.close();
       store.close();
     }
   });
@@ -290,6 +298,7 @@ runs
 registerReportCommand(program, () => openGlobalStore({ readOnly: true }), () => describeStore(storeLocation()));
 
 registerRerunCommand(program, globals);
+registerWorkerCommand(program, globals);
 registerDiffCommand(program, () => openGlobalStore({ readOnly: true }), () => describeStore(storeLocation()));
 
 const cacheCmd = program.command('cache').description('inspect and maintain the artifact cache');

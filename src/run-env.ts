@@ -2,6 +2,7 @@
  * What every run needs around the executor: its options and outcome, the package version it
  * records, run ids, the environment steps see, and the ids a node's record keeps.
  */
+import type { RemoteNodes } from './dag/execute.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** The step kinds the spec may use (default: the shipped ones). A program adding kinds of its own passes them here and to loadSpec (docs/architecture.md, "How to add a step kind"). */
   kinds?: KindRegistry;
+  /** Runs missed nodes on queue workers (`run --queue`) instead of in this process. */
+  remote?: RemoteNodes;
   /** Folder the run's report goes in (`<dir>/<run-id>/index.html`); default $MLX_INTRADAY_REPORTS or ./reports. */
   reportsDir?: string;
 }

@@ -127,7 +127,9 @@ export async function runSweep(sweep: Sweep, opts: RunOptions): Promise<SweepOut
     ({ results } = await execute(plan, {
       cache,
       env,
-      concurrency: opts.concurrency ?? spec.concurrency ?? Math.max(1, cpus().length),
+      // Queued: every ready node is enqueued at once; the workers' own concurrency bounds the work.
+      concurrency: opts.remote ? 100_000 : (opts.concurrency ?? spec.concurrency ?? Math.max(1, cpus().length)),
+      remote: opts.remote,
       signal,
       refresh: new Set(opts.refresh ?? []),
       report: (e: RunEvent) => {

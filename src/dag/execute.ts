@@ -14,6 +14,7 @@ import { abortError, CacheDamagedError, CorruptEntryError, failureOf, isAbortErr
 import { collect } from '../util/memory.js';
 import type { NodeStatus, Reporter } from './events.js';
 import { contentIdOf, keyContextOf, keyOf } from './fingerprint.js';
+import { outputEntry, stepContextOf } from './step-context.js';
 import type { Plan, PlanNode } from './plan.js';
 import type { NodeRef } from './node-ref.js';
 import { Scheduler, type Priority } from './scheduler.js';
@@ -33,6 +34,22 @@ export interface ExecuteOptions {
   onResult?: (result: NodeResult) => void | Promise<void>;
   /** Units of each named resource available at once (default: 1 of `mlx`). */
   resourceLimits?: Record<string, number>;
+  /**
+   * Runs missed nodes elsewhere (queue workers) instead of in this process. Keys, hits, skips and
+   * records stay here; the output is read back from the store, which both sides share.
+   */
+  remote?: RemoteNodes;
+}
+
+/** Where a node's inputs are: what a worker needs to check the key and read them. */
+export type InputRefs = Record<string, { key: string; contentId: string }>;
+
+export interface RemoteNodes {
+  /**
+   * Runs `node` on a worker; resolves once its output is stored under `key`, rejects with the
+   * node's failure. `force`: run even when the store already holds the key (refresh, always-run).
+   */
+  run(node: PlanNode, key: string, inputs: InputRefs, o: { force: boolean; signal: AbortSignal; report: Reporter }): Promise<void>;
 }
 
 export interface NodeResult {
@@ -68,6 +85,8 @@ interface Produced {
   /** Arrays when the node ran in this process (undefined after a hit: loaded on demand). */
   tensors?: Record<string, Tensor>;
   ran: boolean;
+  /** Run by a worker: its side effects here (checkpoint files) are still owed, as for a hit. */
+  remote?: boolean;
 }
 
 function describeNode(node: PlanNode): string {
@@ -91,6 +110,8 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   const results = new Map<string, NodeResult>();
   const metrics: Record<string, Record<string, number>> = {};
   const contentIds = new Map<string, string>();
+  /** Each settled node's key, by node id (what a worker loads an input by). */
+  const keys = new Map<string, string>();
   // A gate's content id is a constant known before it runs: a sweep node shared by several
   // points keys the same whichever of their gates passed.
   for (const n of plan.nodes.values()) if (n.kind.contentIdMode === 'gate') contentIds.set(n.id, contentIdOf(n, '')!);
@@ -117,44 +138,30 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     return opts.onResult?.(r);
   };
 
-  const contextFor = (node: PlanNode, key: string): StepContext => {
-    const inputs: Record<string, InputArtifact | InputArtifact[]> = {};
-    for (const [role, ref] of Object.entries(node.inputs)) {
-      inputs[role] = Array.isArray(ref) ? ref.map((id) => artifacts.get(id)!) : artifacts.get(ref)!;
-    }
-    const base = keyContextOf(node, plan, env);
-    return Object.defineProperties(
-      {
-        key,
-        refresh: opts.refresh?.has(node.step.name) ?? false,
-        step: node.step,
-        params: node.params,
-        batch: node.batch,
-        inputs,
-        signal,
-        env,
-        provider: base.provider,
-        sessions: base.sessions,
-        pipeline: { name: node.spec.name, batchSize: node.spec.batchSize, dataEndSet: typeof (node.spec.data as { end?: unknown }).end === 'string' },
-        progress: (fraction: number, note?: string) => report({ type: 'node-progress', node: node.id, ref: node.ref, step: node.step.name, fraction, note }),
-        warn: (message: string) => report({ type: 'warn', node: node.id, message }),
-        info: (message: string) => report({ type: 'info', node: node.id, message }),
-      },
-      {
-        seed: { get: () => base.seed, enumerable: true },
-        universe: { get: () => base.universe, enumerable: true },
-      },
-    ) as StepContext;
+  const contextFor = (node: PlanNode, key: string): StepContext =>
+    stepContextOf(node, plan, { key, inputOf: (id) => artifacts.get(id)!, env, signal, report, refresh: opts.refresh?.has(node.step.name) ?? false });
+
+  /** Runs the node on a worker and reads back what it stored. */
+  const computeRemotely = async (remote: RemoteNodes, node: PlanNode, key: string): Promise<Produced> => {
+    const inputs: InputRefs = {};
+    for (const dep of node.deps) inputs[dep] = { key: keys.get(dep)!, contentId: contentIds.get(dep)! };
+    const force = (opts.refresh?.has(node.step.name) || node.kind.alwaysRun?.(keyContextOf(node, plan, env))) ?? false;
+    await remote.run(node, key, inputs, { force, signal, report });
+    if (signal.aborted) throw abortError();
+    const record = await cache.lookup(key);
+    if (!record) throw new Error(`the worker finished ${node.id} but the store holds no entry under its key ${key.slice(0, 12)}: the workers must use the same --store as this run`);
+    const metrics = (record.meta.metrics ?? undefined) as Record<string, number> | undefined;
+    return { key, contentId: record.contentId, meta: record.meta, metrics, ran: true, remote: true };
   };
 
   /** Runs the step and stores its output; never stores what an interrupted run produced. */
   const compute = async (node: PlanNode, key: string): Promise<Produced> => {
+    if (opts.remote) return computeRemotely(opts.remote, node, key);
     const out: StepOutput = await node.kind.run(contextFor(node, key));
     if (signal.aborted) throw abortError();
-    const contentId = contentIdOf(node, key, out) ?? key;
-    const meta = { ...out.meta, metrics: out.metrics ?? null };
-    await cache.store(key, { step: node.step.name, kind: node.kind.name, contentId, meta, tensors: out.tensors });
-    return { key, contentId, meta, metrics: out.metrics, tensors: out.tensors, ran: true };
+    const entry = outputEntry(node, key, out);
+    await cache.store(key, entry);
+    return { key, contentId: entry.contentId, meta: entry.meta, metrics: out.metrics, tensors: out.tensors, ran: true };
   };
 
   /** The output of `key`: shared with a node already computing it, else computed now. */
@@ -266,9 +273,10 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         artifacts.set(node.id, makeArtifact(node, produced));
         if (node.dependents.length > 0 && produced.tensors) held.set(node.id, produced.tensors);
         // A node that shared another's work still owes its own side effects (a checkpoint file).
-        if (!ran) await node.kind.onHit?.(contextFor(node, key), artifacts.get(node.id)!);
+        if (!ran || produced.remote) await node.kind.onHit?.(contextFor(node, key), artifacts.get(node.id)!);
       }
       contentIds.set(node.id, produced.contentId);
+      keys.set(node.id, key);
       if (produced.metrics) metrics[node.id] = produced.metrics;
       const ms = performance.now() - t0;
       const status = ran ? 'ran' : 'hit';
@@ -293,13 +301,14 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     } finally {
       // A node that ran may have left MLX arrays for the GC to free (see util/memory.ts); a hit
       // made none, and a forced GC per hit would be most of a warm run's time.
-      if (ran || results.get(node.id)?.status === 'failed') await collect();
+      if ((ran && !opts.remote) || results.get(node.id)?.status === 'failed') await collect();
     }
   };
 
   function enqueue(node: PlanNode) {
     if (signal.aborted || fatal) return;
-    scheduler.add({ priority: priorityOf(node), resources: node.kind.resources, run: () => processNode(node) });
+    // Workers own their cores and MLX: resources are limited there, not here.
+    scheduler.add({ priority: priorityOf(node), resources: opts.remote ? undefined : node.kind.resources, run: () => processNode(node) });
   }
 
   for (const id of plan.order) if (pendingDeps.get(id) === 0) enqueue(plan.nodes.get(id)!);

@@ -1,0 +1,184 @@
+/**
+ * The submitting side of a queued run (`run --queue`): the executor hands each missed node here
+ * once its inputs exist, and this enqueues one job for it and waits. Completion comes from
+ * BullMQ's queue events, with a reconciliation every `pollMs` that asks Redis for the job's state
+ * (events can be missed across a Redis restart): a completed job resolves, a job gone missing
+ * (Redis restarted without its data) is enqueued again, a job failed on its last attempt
+ * rejects with the worker's failure. Job ids name the store and the key, so a job redelivered or
+ * enqueued twice runs (or finds its output) once.
+ */
+import { createHash } from 'node:crypto';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { InputRefs, RemoteNodes } from '../dag/execute.js';
+import type { Reporter } from '../dag/events.js';
+import type { PlanNode } from '../dag/plan.js';
+import { PACKAGE_VERSION } from '../run-env.js';
+import { QUEUE_NAME, type QueueTarget } from './connection.js';
+import { failureOfReason, type NodeJobData, type NodeJobProgress, type PlanSource } from './protocol.js';
+
+export interface QueueRunOptions {
+  target: QueueTarget;
+  source: PlanSource;
+  /** The --store value workers open (the same store as this run's). */
+  store: string;
+  /** Attempts per node before it counts as failed (default 3). */
+  attempts?: number;
+  /** How often job states are reconciled with Redis (default 1000 ms). */
+  pollMs?: number;
+}
+
+/** A node failed on a worker: the worker's message and hint, and how many attempts it had. */
+export class RemoteNodeError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'RemoteNodeError';
+  }
+}
+
+interface Waiting {
+  node: PlanNode;
+  data: NodeJobData;
+  jobId: string;
+  report: Reporter;
+  resolve(): void;
+  reject(e: Error): void;
+  /** Attempts already said as failed (to say each once). */
+  failuresSaid: number;
+}
+
+export class QueueClient implements RemoteNodes {
+  private readonly queue: Queue<NodeJobData>;
+  private readonly events: QueueEvents;
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly storeTag: string;
+  private reconciling = false;
+  /** Time spent enqueueing and on completion bookkeeping, for the overhead figure. */
+  readonly stats = { jobs: 0, enqueueMs: 0, requeued: 0 };
+
+  private constructor(private readonly o: QueueRunOptions) {
+    this.queue = new Queue<NodeJobData>(QUEUE_NAME, { connection: o.target.connection });
+    this.events = new QueueEvents(QUEUE_NAME, { connection: o.target.connection });
+    this.storeTag = createHash('sha256').update(o.store).digest('hex').slice(0, 12);
+    this.queue.on('error', () => {}); // connection trouble: ioredis reconnects, reconcile catches up
+    this.events.on('error', () => {});
+    this.events.on('completed', ({ jobId }) => void this.settle(jobId));
+    this.events.on('failed', ({ jobId }) => void this.settle(jobId));
+    this.events.on('progress', ({ jobId, data }) => {
+      const w = this.waiting.get(jobId);
+      const p = data as unknown as NodeJobProgress;
+      if (w && typeof p?.fraction === 'number') w.report({ type: 'node-progress', node: w.node.id, ref: w.node.ref, step: w.node.step.name, fraction: p.fraction, note: p.note ? `${p.note} (on ${p.worker})` : `on ${p.worker}` });
+    });
+    this.timer = setInterval(() => void this.reconcile(), o.pollMs ?? 1000);
+    this.timer.unref();
+  }
+
+  static async open(o: QueueRunOptions): Promise<QueueClient> {
+    const c = new QueueClient(o);
+    await Promise.all([c.queue.waitUntilReady(), c.events.waitUntilReady()]);
+    return c;
+  }
+
+  private jobIdOf(key: string, force: boolean): string {
+    // A forced node (refresh, always-run) must run now even if an earlier job had its key.
+    return `${this.storeTag}-${key}${force ? `-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` : ''}`;
+  }
+
+  private async enqueue(w: Waiting): Promise<void> {
+    const t0 = performance.now();
+    const existing = await this.queue.getJob(w.jobId);
+    // A job of this key that failed before (an earlier run) gets its attempts anew.
+    if (existing && (await existing.getState()) === 'failed') await existing.retry('failed');
+    else if (!existing)
+      await this.queue.add(w.node.step.name, w.data, {
+        jobId: w.jobId,
+        attempts: this.o.attempts ?? 3,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: { age: 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+    this.stats.enqueueMs += performance.now() - t0;
+  }
+
+  run(node: PlanNode, key: string, inputs: InputRefs, o: { force: boolean; signal: AbortSignal; report: Reporter }): Promise<void> {
+    const data: NodeJobData = { v: 1, packageVersion: PACKAGE_VERSION, source: this.o.source, store: this.o.store, node: node.id, key, inputs, force: o.force, refresh: o.force };
+    const jobId = this.jobIdOf(key, o.force);
+    this.stats.jobs++;
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiting = { node, data, jobId, report: o.report, resolve, reject, failuresSaid: 0 };
+      this.waiting.set(jobId, w);
+      o.signal.addEventListener('abort', () => this.drop(jobId, new Error('the run was interrupted')), { once: true });
+      this.enqueue(w).then(
+        () => this.settle(jobId),
+        () => {
+          /* Redis unreachable right now: the reconciliation enqueues it when it is back */
+        },
+      );
+    });
+  }
+
+  private drop(jobId: string, e: Error): void {
+    const w = this.waiting.get(jobId);
+    if (!w) return;
+    this.waiting.delete(jobId);
+    w.reject(e);
+    void this.queue.remove(jobId).catch(() => {}); // a locked (running) job stays: its output is harmless
+  }
+
+  /** Looks at the job's state and settles its waiter when the job is done either way. */
+  private async settle(jobId: string): Promise<void> {
+    const w = this.waiting.get(jobId);
+    if (!w) return;
+    let job: Job<NodeJobData> | undefined;
+    let state: string;
+    try {
+      job = await this.queue.getJob(jobId);
+      state = job ? await job.getState() : 'unknown';
+    } catch {
+      return; // Redis is away: the next reconciliation asks again
+    }
+    if (!this.waiting.has(jobId)) return;
+    if (state === 'completed') {
+      this.waiting.delete(jobId);
+      w.resolve();
+    } else if (state === 'failed') {
+      this.waiting.delete(jobId);
+      const f = failureOfReason(job!.failedReason);
+      const n = job!.attemptsMade;
+      w.reject(new RemoteNodeError(`${f.message} (failed on ${n === 1 ? 'its only attempt' : `each of ${n} attempts`})`, f.hint));
+    } else if (job && job.attemptsMade > w.failuresSaid && job.failedReason) {
+      // A failed attempt with more to come: say it once, keep waiting.
+      w.failuresSaid = job.attemptsMade;
+      w.report({ type: 'warn', node: w.node.id, message: `${w.node.id}: attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1} failed on a worker (${failureOfReason(job.failedReason).message}); retrying` });
+    } else if (state === 'unknown') {
+      // Lost (Redis restarted without its data, or removed by hand): enqueue it again.
+      this.stats.requeued++;
+      w.report({ type: 'info', node: w.node.id, message: `the job of ${w.node.id} was not in the queue any more; enqueued again` });
+      await this.enqueue(w).catch(() => {});
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.reconciling) return;
+    this.reconciling = true;
+    try {
+      for (const jobId of [...this.waiting.keys()]) await this.settle(jobId);
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  /** Jobs still waited on (for messages when a run is interrupted). */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const id of [...this.waiting.keys()]) this.drop(id, new Error('the queue was closed'));
+    await Promise.allSettled([this.events.close(), this.queue.close()]);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * `mlx-intraday worker --queue redis://…`: takes node jobs off the queue and runs each in a
+ * sandboxed child process (processor.ts). BullMQ keeps the job locked while the child works;
+ * a worker killed mid-node stops renewing the lock, the job is found stalled after `lockMs`
+ * and handed to another worker, which recomputes it from the same inputs (the store never shows
+ * a half-written entry). A failing node is retried `attempts` times (the submitter's setting).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker, type Job } from 'bullmq';
+import { redactSecrets } from '../util/redact.js';
+import { QUEUE_NAME, type QueueTarget } from './connection.js';
+import { failureOfReason, type NodeJobData, type NodeJobResult } from './protocol.js';
+
+export interface WorkerOptions {
+  target: QueueTarget;
+  /** Jobs at once, each in its own child process (default 1: one MLX training per machine core pair). */
+  concurrency?: number;
+  /** A --store of this machine's own for every job (default: the store each job names). */
+  store?: string;
+  cacheDir?: string;
+  modelsDir: string;
+  /** How long a job stays locked without a renewal before another worker may take it (default 30 s). */
+  lockMs?: number;
+  log?: (line: string) => void;
+}
+
+/** The processor file next to this one: processor.js in the build, processor.ts under tsx. */
+function processorFile(): string {
+  for (const ext of ['.js', '.ts']) {
+    const path = fileURLToPath(new URL(`./processor${ext}`, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error('the queue processor file (src/queue/processor) is missing from this installation');
+}
+
+export async function startWorker(o: WorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
+  const log = (line: string) => (o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(redactSecrets(line));
+  // The sandboxed children read these (they inherit the environment).
+  process.env.MLX_INTRADAY_WORKER_MODELS = o.modelsDir;
+  if (o.store) process.env.MLX_INTRADAY_WORKER_STORE = o.store;
+  if (o.cacheDir) process.env.MLX_INTRADAY_CACHE = o.cacheDir;
+  const lockDuration = o.lockMs ?? 30_000;
+  const worker = new Worker<NodeJobData, NodeJobResult>(QUEUE_NAME, processorFile(), {
+    connection: o.target.connection,
+    concurrency: o.concurrency ?? 1,
+    lockDuration,
+    // Check for stalled jobs (a dead worker's) as often as a lock can expire.
+    stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+    maxStalledCount: 3,
+    useWorkerThreads: false,
+  });
+  const nodeOf = (job: Job<NodeJobData> | undefined) => (job ? `${job.data.node} (key ${job.data.key.slice(0, 12)})` : 'a job');
+  worker.on('active', (job) => log(`start ${nodeOf(job)}${job.attemptsMade ? ` — attempt ${job.attemptsMade + 1}` : ''}`));
+  worker.on('completed', (job, r) => log(`done  ${nodeOf(job)} in ${(r.ms / 1000).toFixed(2)} s${r.cached ? ' (already in the store)' : ''}`));
+  worker.on('failed', (job, err) => log(`fail  ${nodeOf(job)}: ${failureOfReason(err.message).message}`));
+  worker.on('error', (err) => log(`queue error: ${err.message}`));
+  await worker.waitUntilReady();
+  log(`worker ${process.pid} on ${o.target.shown} (${QUEUE_NAME}), ${o.concurrency ?? 1} job(s) at once, store ${o.store ?? 'as each job names it'}`);
+  return {
+    worker,
+    close: async () => {
+      await worker.close();
+    },
+  };
+}
