@@ -98,7 +98,10 @@ export async function runNodeJob(data: NodeJobData, o: NodeJobOptions): Promise<
     }
     const report = (e: RunEvent) => {
       if (e.type === 'node-progress') o.progress?.({ fraction: e.fraction, note: e.note, worker: WORKER_NAME });
-      else if (e.type === 'warn' || e.type === 'info') o.log?.(`${node.id}: ${e.message}`);
+      else if (e.type === 'warn' || e.type === 'info') {
+        o.log?.(`${node.id}: ${e.message}`);
+        o.progress?.({ [e.type]: e.message, worker: WORKER_NAME });
+      }
     };
     const ctx = stepContextOf(node, plan, { key, inputOf: (id) => inputs.get(id)!, env, signal, report, refresh: data.refresh });
     const out = await node.kind.run(ctx);

@@ -16,8 +16,8 @@ export default async function processNodeJob(job: SandboxedJob<NodeJobData, Node
     progress: (p) => {
       // At most a few updates a second: each is a Redis round trip.
       const now = Date.now();
-      if (now - last < 250 && p.fraction < 1) return;
-      last = now;
+      if (p.fraction !== undefined && now - last < 250 && p.fraction < 1) return;
+      if (p.fraction !== undefined) last = now;
       void job.updateProgress(p as unknown as object).catch(() => {});
     },
     log: (line) => process.stderr.write(`${line}\n`),

@@ -37,9 +37,12 @@ export interface NodeJobResult {
   worker: string;
 }
 
+/** A job's progress updates: the step's progress, or a warning/info line it said (shown on the submitting terminal). */
 export interface NodeJobProgress {
-  fraction: number;
+  fraction?: number;
   note?: string;
+  warn?: string;
+  info?: string;
   worker: string;
 }
 

@@ -38,6 +38,21 @@ export class RemoteNodeError extends Error {
   }
 }
 
+/** One finished job's timeline in epoch ms (Redis and this machine's clocks: one machine in the bench). */
+export interface JobTimeline {
+  node: string;
+  addedAt: number;
+  /** A worker took it. */
+  processedAt: number;
+  /** The worker finished it. */
+  finishedAt: number;
+  /** This process learnt it finished. */
+  seenAt: number;
+  /** The node's own work inside the worker's child (runNodeJob). */
+  workerMs: number;
+  cached: boolean;
+}
+
 interface Waiting {
   node: PlanNode;
   data: NodeJobData;
@@ -56,8 +71,8 @@ export class QueueClient implements RemoteNodes {
   private readonly timer: NodeJS.Timeout;
   private readonly storeTag: string;
   private reconciling = false;
-  /** Time spent enqueueing and on completion bookkeeping, for the overhead figure. */
-  readonly stats = { jobs: 0, enqueueMs: 0, requeued: 0 };
+  /** What the queue cost, for `npm run bench -- distributed`: enqueue time, and per finished job its timeline. */
+  readonly stats = { jobs: 0, enqueueMs: 0, requeued: 0, finished: [] as JobTimeline[] };
 
   private constructor(private readonly o: QueueRunOptions) {
     this.queue = new Queue<NodeJobData>(QUEUE_NAME, { connection: o.target.connection });
@@ -70,7 +85,10 @@ export class QueueClient implements RemoteNodes {
     this.events.on('progress', ({ jobId, data }) => {
       const w = this.waiting.get(jobId);
       const p = data as unknown as NodeJobProgress;
-      if (w && typeof p?.fraction === 'number') w.report({ type: 'node-progress', node: w.node.id, ref: w.node.ref, step: w.node.step.name, fraction: p.fraction, note: p.note ? `${p.note} (on ${p.worker})` : `on ${p.worker}` });
+      if (!w || !p) return;
+      if (typeof p.fraction === 'number') w.report({ type: 'node-progress', node: w.node.id, ref: w.node.ref, step: w.node.step.name, fraction: p.fraction, note: p.note ? `${p.note} (on ${p.worker})` : `on ${p.worker}` });
+      if (p.warn) w.report({ type: 'warn', node: w.node.id, message: p.warn });
+      if (p.info) w.report({ type: 'info', node: w.node.id, message: p.info });
     });
     this.timer = setInterval(() => void this.reconcile(), o.pollMs ?? 1000);
     this.timer.unref();
@@ -143,6 +161,8 @@ export class QueueClient implements RemoteNodes {
     if (!this.waiting.has(jobId)) return;
     if (state === 'completed') {
       this.waiting.delete(jobId);
+      const now = Date.now();
+      this.stats.finished.push({ node: w.node.id, addedAt: job!.timestamp, processedAt: job!.processedOn ?? now, finishedAt: job!.finishedOn ?? now, seenAt: now, workerMs: (job!.returnvalue as { ms?: number } | undefined)?.ms ?? 0, cached: (job!.returnvalue as { cached?: boolean } | undefined)?.cached ?? false });
       w.resolve();
     } else if (state === 'failed') {
       this.waiting.delete(jobId);
