@@ -232,6 +232,10 @@ export class S3Bucket {
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: { connectionTimeout: 10_000, requestTimeout: 300_000 },
     };
+    // The SDK warns on every command that its releases after January 2027 need Node 22; the
+    // version this package pins supports Node 20, so the warning is noise here (set the variable
+    // to "false" to see it).
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client(config);
   }
 
