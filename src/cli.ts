@@ -301,7 +301,14 @@ registerRerunCommand(program, globals);
 registerWorkerCommand(program, globals);
 registerDiffCommand(program, () => openGlobalStore({ readOnly: true }), () => describeStore(storeLocation()));
 
-const cacheCmd = program.command('cache').description('inspect and maintain the artifact cache');
+const cacheCmd = program
+  .command('cache')
+  .description('inspect and maintain the local artifact cache (--cache-dir)')
+  // These read the SQLite database itself: say so rather than quietly use --cache-dir.
+  .hook('preAction', () => {
+    const loc = storeLocation();
+    if (loc.backend !== 'local') throw UsageError.one(`cache ls/verify/gc work on the local cache, not on --store ${describeStore(loc)}`, 'drop --store (and MLX_INTRADAY_STORE) to maintain the local cache in --cache-dir; a shared store is kept by content hash and needs no verify (every read checks its sha256)', { file: `--store ${describeStore(loc)}` });
+  });
 cacheCmd
   .command('ls')
   .description('list cache entries, most recently used first')
