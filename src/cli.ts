@@ -95,9 +95,9 @@ program
   });
 
 const globals = () => program.opts() as { cacheDir: string; modelsDir: string; store?: string };
-/** The store the global options name (--store, else the local cache in --cache-dir). */
-const storeLocation = () => parseStoreLocation(globals().store, globals().cacheDir);
-const openGlobalStore = (opts: { readOnly?: boolean } = {}) => openStore(storeLocation(), opts);
+/** The store: --store (or MLX_INTRADAY_STORE), else the spec's `store:`, else the local cache in --cache-dir. */
+const storeLocation = (spec?: { store?: string }) => parseStoreLocation(globals().store ?? spec?.store, globals().cacheDir);
+const openGlobalStore = (opts: { readOnly?: boolean } = {}, spec?: { store?: string }) => openStore(storeLocation(spec), opts);
 
 sweepOptions(specOptions(program.command('validate <spec>').description('check a spec (and every point of its sweep) and print what it resolves to'))).action((specPath: string, o: CommonOpts & { sweep?: string[]; maxPoints?: number }) => {
   const sweep = loadSweepOf(specPath, o);
@@ -121,7 +121,7 @@ sweepOptions(specOptions(program.command('plan <spec>').description('print the n
   const spec = sweep.base;
   const isSweep = sweep.axes.length > 0;
   const plan = isSweep ? planOfSweep(sweep) : planFor(spec);
-  const store = await openGlobalStore();
+  const store = await openGlobalStore({}, spec);
   const cache = store.artifacts;
   try {
     if (isSweep && !o.json) {
@@ -169,8 +169,8 @@ sweepOptions(specOptions(program.command('run <spec>').description('run a pipeli
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
-    const store = await openGlobalStore();
-    const queue = o.queue ? await openRunQueue(o.queue, spec, { ...loadOptions(o), sweep: o.sweep, maxPoints: o.maxPoints }, storeLocation(), (m) => process.stderr.write(`note: ${m}\n`)).catch((e) => {
+    const store = await openGlobalStore({}, spec);
+    const queue = o.queue ? await openRunQueue(o.queue, spec, { ...loadOptions(o), sweep: o.sweep, maxPoints: o.maxPoints }, storeLocation(spec), (m) => process.stderr.write(`note: ${m}\n`)).catch((e) => {
       store.close();
       throw e;
     }) : undefined;

@@ -285,6 +285,8 @@ export function parseSpec(text: string, path: string, opts: LoadOptions = {}): S
     seed: obj.seed as number,
     batchSize: obj.batch_size as number,
     concurrency: obj.concurrency as number | undefined,
+    // A relative shared folder is the spec's own (the spec is the same file on every machine).
+    store: typeof obj.store === 'string' ? obj.store.replace(/^folder:(?!\/)/, `folder:${dirname(path)}/`) : undefined,
     universe: { tickers, source },
     data: (obj.data ?? {}) as Record<string, unknown>,
     params: obj.params as SharedParams,

@@ -30,7 +30,7 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 /** Shared params the seed flags set, by flag. */
 const SEED_FLAG_PARAMS: Record<string, string> = { '--days': 'days', '--epochs': 'epochs', '--sample-interval': 'sample_interval' };
 
-const TOP_LEVEL_KEYS = ['name', 'description', 'seed', 'batch_size', 'concurrency', 'universe', 'data', 'params'];
+const TOP_LEVEL_KEYS = ['name', 'description', 'seed', 'batch_size', 'concurrency', 'store', 'universe', 'data', 'params'];
 
 /**
  * Parses `a.b.c=value` given to --set; the value is read as YAML (5, true, [a, b], text). The

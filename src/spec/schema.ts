@@ -71,6 +71,11 @@ const PROPERTIES: Json = {
     "maximum": 64,
     "description": "Nodes run at once (default: the number of CPU cores)."
   },
+  "store": {
+    "type": "string",
+    "pattern": "^(local|local:.+|folder:.+|s3://.+)$",
+    "description": "Where artifacts and run records live: local (the --cache-dir SQLite + blobs, the default), folder:PATH (a shared folder; relative to the spec's folder) or s3://bucket/prefix?endpoint=URL. --store and MLX_INTRADAY_STORE override it."
+  },
   "universe": {
     "type": "object",
     "additionalProperties": false,

@@ -43,6 +43,8 @@ export interface Spec {
   seed: number;
   batchSize: number;
   concurrency?: number;
+  /** The spec's `store:` (a --store value; a relative folder made absolute), if it names one. */
+  store?: string;
   universe: Universe;
   data: Record<string, unknown>;
   params: SharedParams;

@@ -116,3 +116,27 @@ describe.skipIf(!redisAvailable())('queue and stores on the command line', () =>
     }
   }, 300_000);
 });
+
+describe("the spec's store:", () => {
+  it('a relative folder store is the spec folder\'s; --store overrides it; a bad value is reported at its line', () => {
+    const dir = tempDir('mlxi-spec-store-');
+    writeFileSync(join(dir, 'spec.yaml'), `store: folder:shared-store\n${SPEC.replace('epochs: 2', 'epochs: 1')}`);
+    const elsewhere = tempDir('mlxi-spec-store-cwd-');
+    const run = cli(['--models-dir', join(dir, 'models'), 'run', join(dir, 'spec.yaml')], {}, elsewhere);
+    expect(run.status, run.stderr).toBe(0);
+    const ls = cli(['--store', `folder:${join(dir, 'shared-store')}`, 'runs', 'ls', '--json'], {}, elsewhere);
+    expect(ls.status, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout)).toHaveLength(1);
+    // --store wins over the spec: this run goes to the other folder.
+    const other = join(dir, 'other-store');
+    expect(cli(['--store', `folder:${other}`, '--models-dir', join(dir, 'models'), 'run', join(dir, 'spec.yaml')], {}, elsewhere).status).toBe(0);
+    expect(JSON.parse(cli(['--store', `folder:${other}`, 'runs', 'ls', '--json'], {}, elsewhere).stdout)).toHaveLength(1);
+    expect(JSON.parse(cli(['--store', `folder:${join(dir, 'shared-store')}`, 'runs', 'ls', '--json'], {}, elsewhere).stdout)).toHaveLength(1);
+
+    writeFileSync(join(dir, 'bad.yaml'), `name: bad\nstore: ftp://somewhere\n${SPEC.split('\n').slice(1).join('\n')}`);
+    const bad = cli(['validate', join(dir, 'bad.yaml')], {}, elsewhere);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.yaml:2:\d+/);
+    expect(bad.stderr).toMatch(/store/);
+  }, 300_000);
+});
