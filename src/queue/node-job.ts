@@ -78,6 +78,7 @@ export async function runNodeJob(data: NodeJobData, o: NodeJobOptions): Promise<
     const store = await storeFor(o.store ?? data.store, o.cacheDir ?? 'cache');
     if (!data.force && (await store.artifacts.lookup(data.key))) return { cached: true, ms: performance.now() - t0, worker: WORKER_NAME };
 
+    o.progress?.({ fraction: 0, note: 'started', worker: WORKER_NAME });
     const { plan, env: envOf } = planFor(data, o.modelsDir);
     const node = plan.nodes.get(data.node);
     if (!node) throw new Error(`the spec as this worker loads it has no node ${data.node}: the worker runs other code or reads other files than the submitter`);

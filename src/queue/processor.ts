@@ -7,6 +7,11 @@ import type { SandboxedJob } from 'bullmq';
 import { runNodeJob } from './node-job.js';
 import type { NodeJobData, NodeJobResult } from './protocol.js';
 
+// The worker that forked this child died (SIGKILL, OOM): stop at once instead of finishing a
+// node nobody will report; its job is handed to another worker, and the store never shows
+// what this process had not finished writing.
+process.on('disconnect', () => process.exit(1));
+
 export default async function processNodeJob(job: SandboxedJob<NodeJobData, NodeJobResult>): Promise<NodeJobResult> {
   let last = 0;
   return runNodeJob(job.data, {

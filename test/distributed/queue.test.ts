@@ -6,7 +6,7 @@
  * attempt, is reported with its step, batch and tickers, and blocks nothing independent of it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -76,6 +76,15 @@ async function waitFor(what: string, cond: () => boolean, ms = 120_000): Promise
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Running (a zombie waiting for its new parent to reap it has exited). */
+const alive = (pid: number) => {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
 
 const ready = (w: WorkerProc) => w.lines.some((l) => l.startsWith('worker '));
 
@@ -174,7 +183,7 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     await redis?.stop();
   });
 
-  it('a sweep run by 2 worker processes gives the local run\'s keys, artifact checksums and metrics; both workers took nodes; checkpoints appear on the submitter', async () => {
+  it('a sweep run by 2 worker processes gives the local run\'s keys, stored arrays and meta, and metrics; both workers took nodes; checkpoints appear on the submitter', async () => {
     const dir = tempDir('mlxi-dist-2w-');
     const ws = [startWorker(redis.url, join(dir, 'models-w')), startWorker(redis.url, join(dir, 'models-w'))];
     await waitFor('the workers to start', () => ws.every(ready));
@@ -190,7 +199,7 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     await Promise.all(ws.map((w) => w.exited));
   }, 300_000);
 
-  it('a worker killed with SIGKILL in the middle of a node: the job is retried on the other worker and the sweep ends identical', async () => {
+  it('a worker killed with SIGKILL in the middle of a node: its sandboxed child stops too, the job is retried on the other worker and the sweep ends identical', async () => {
     const dir = tempDir('mlxi-dist-kill-');
     const ws = [startWorker(redis.url, join(dir, 'models-w')), startWorker(redis.url, join(dir, 'models-w'))];
     await waitFor('the workers to start', () => ws.every(ready));
@@ -198,8 +207,15 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     const run = runQueued(redis, dir, writeSpec(dir));
     // The first worker seen starting a train node dies with it (worker and sandboxed child).
     await waitFor('a worker to start a train node', () => (victim = ws.find((w) => w.lines.some((l) => /^start train/.test(l)))) !== undefined);
-    killGroup(victim!);
+    // The worker process alone, as the OOM killer would; its child (the node's work) must not linger.
+    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(victim!.child.pid)], { encoding: 'utf8' }).stdout.split('\n').map(Number).filter(Boolean);
+    expect(children.length).toBeGreaterThan(0);
+    process.kill(victim!.child.pid!, 'SIGKILL');
     await victim!.exited;
+    // At once (the child sees its parent's channel close), not when its node would have finished.
+    // Soon (the child sees its parent's channel close: ~0.25 s here), not when or if its node finishes
+    // (without that, an orphan outlives this 3 s wait).
+    await waitFor("the killed worker's children to exit", () => children.every((pid) => !alive(pid)), 3000);
     const { out, store } = await run;
     expect(out.status).toBe('ok');
     expect(await fingerprint(store, out)).toEqual(local);
