@@ -108,9 +108,15 @@ export class QueueClient implements RemoteNodes {
   private async enqueue(w: Waiting): Promise<void> {
     const t0 = performance.now();
     const existing = await this.queue.getJob(w.jobId);
-    // A job of this key that failed before (an earlier run) gets its attempts anew.
-    if (existing && (await existing.getState()) === 'failed') await existing.retry('failed');
-    else if (!existing)
+    const state = existing ? await existing.getState() : undefined;
+    if (state === 'failed') {
+      // Failed before (an earlier run): its attempts start anew.
+      await existing!.retry('failed');
+    } else if (!existing || state === 'completed') {
+      // Completed before, yet its output is missing now (a job is enqueued only on a miss: the
+      // entry was removed since): run it again. A job waiting or running (another run's, same
+      // key) is left alone and shared.
+      if (existing) await existing.remove();
       await this.queue.add(w.node.step.name, w.data, {
         jobId: w.jobId,
         attempts: this.o.attempts ?? 3,
@@ -118,6 +124,7 @@ export class QueueClient implements RemoteNodes {
         removeOnComplete: { age: 3600, count: 10_000 },
         removeOnFail: { age: 7 * 24 * 3600 },
       });
+    }
     this.stats.enqueueMs += performance.now() - t0;
   }
 

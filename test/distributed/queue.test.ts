@@ -267,6 +267,24 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     store.close();
   }, 300_000);
 
+  it('an entry removed after its job completed (gc) is computed again by the next queued run, not taken as done', async () => {
+    const dir = tempDir('mlxi-dist-gc-');
+    startWorker(redis.url, join(dir, 'models-w'));
+    await waitFor('the worker to start', () => workers.every(ready));
+    const specPath = writeSpec(dir);
+    const first = await runQueued(redis, dir, specPath);
+    expect(first.out.status).toBe('ok');
+    const train = [...first.out.results.values()].find((r) => r.id === 'train@1')!;
+    await first.store.artifacts.remove(train.key!);
+    first.store.close();
+    const again = await runQueued(redis, dir, specPath);
+    expect(again.out.status).toBe('ok');
+    expect(again.out.results.get('train@1')!.status).toBe('ran');
+    expect(again.out.results.get('train@2')!.status).toBe('hit');
+    expect(await fingerprint(again.store, again.out)).toEqual(local);
+    again.store.close();
+  }, 300_000);
+
   describe.skipIf(!existsSync(REAL))('a poisoned node', () => {
     it('fails once per attempt, is reported with its step, batch and tickers, and the independent batches finish', async () => {
       const dir = tempDir('mlxi-dist-poison-');
