@@ -11,6 +11,18 @@ export { runPipeline, planFor, PACKAGE_VERSION, type RunOptions, type RunOutcome
 export { runSweep, planOfSweep, type SweepOutcome, type SweepPointOutcome } from './run-sweep.js';
 export { loadSweep, parseSweep, parseSweepArg, type Sweep, type SweepAxis, type SweepPoint, type SweepLoadOptions } from './spec/sweep.js';
 export type { RunEvent, Reporter, NodeStatus } from './dag/events.js';
+
+// Stores and the queue (docs/distributed.md): where artifacts and run records live, and workers.
+export { openStore, parseStoreLocation, describeStore, type StoreLocation } from './cache/open-store.js';
+export { openLocalStore } from './cache/store.js';
+export { openSharedFolderStore } from './cache/shared-folder.js';
+export { openS3Store, parseS3Url, type S3StoreOptions } from './cache/s3-store.js';
+export type { Store, ArtifactStore, RunRecords, ArtifactRecord, LoadedArtifact, StoreInput } from './cache/store-api.js';
+export type { RunRecord, NodeRecord, RunStatus } from './cache/runs.js';
+export { QueueClient, RemoteNodeError, type QueueRunOptions } from './queue/submit.js';
+export { startWorker, type WorkerOptions } from './queue/worker.js';
+export { parseQueueUrl, checkQueueServer, type QueueTarget } from './queue/connection.js';
+export type { RemoteNodes } from './dag/execute.js';
 export { STEP_KIND_REGISTRY, defineKind, inputIn, inputsIn, schemaFor, schemaSources, type StepKind, type StepContext, type StepOutput, type InputArtifact, type InputRole, type KindUse, type KindRegistry, type Cardinality } from './steps/index.js';
 
 // Market data.
