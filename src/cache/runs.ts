@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { redactSecrets, redactDeep } from '../util/redact.js';
+import { processAlive } from './run-files.js';
 import { ensureTable, type TableLayout } from './schema.js';
 import type { Immediate, RunRecords } from './store-api.js';
 
@@ -130,16 +131,6 @@ export const RUN_TABLES: TableLayout[] = [
     columns: { run_id: 'TEXT', node: 'TEXT', step: 'TEXT', batch: 'INTEGER', key: 'TEXT', status: 'TEXT', hit: 'INTEGER', ms: 'REAL', error: 'TEXT', point: 'INTEGER', content_id: 'TEXT', weights_hash: 'TEXT' },
   },
 ];
-
-/** Whether a process on this host is still alive (EPERM: alive, someone else's). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class RunStore implements Immediate<RunRecords> {
   private readonly host = hostname();

@@ -41,11 +41,10 @@ import { hostname } from 'node:os';
 import { decodeSafetensors } from '../tensor/safetensors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { CorruptEntryError, DataError, UsageError } from '../util/errors.js';
-import { redactDeep, redactSecrets } from '../util/redact.js';
-import { sha256Hex } from './key.js';
+import { redactSecrets } from '../util/redact.js';
+import { begunRecord, countWith, finishedRecord, listed, listSelection, nodeFile, readable, runRecordOf, sortedNodes, sweepSelection, uniqueMatch, type Begun, type Finished, type ListedRun, type NodeFile, type Nodes, type RunStart } from './run-files.js';
 import type { NodeRecord, RunRecord, RunStatus } from './runs.js';
-import { encodeEntry } from './shared-folder.js';
-import { checksumOf, metaChecksumOf } from './store.js';
+import { artifactRecordOf, BLOB_SHA, blobProblem, describesKey, encodeEntry, indexEntryOf, verifiedMetaOf, type IndexEntry } from './shared-folder.js';
 import type { ArtifactRecord, ArtifactStore, LoadedArtifact, RunRecords, Store, StoreInput } from './store-api.js';
 
 export interface S3Credentials {
@@ -343,22 +342,7 @@ export class S3Bucket {
   }
 }
 
-/** What `index/<key>.json` holds (the shared-folder store's index entry). */
-interface IndexEntry {
-  key: string;
-  step: string;
-  kind: string;
-  contentId: string;
-  metaText: string;
-  metaChecksum: string;
-  bytes: number;
-  checksum: string;
-  blobSha: string;
-  createdAt: number;
-}
-
 const USED_AT = 'used-at';
-const SHA = /^[0-9a-f]{64}$/;
 
 export class S3Artifacts implements ArtifactStore {
   constructor(readonly b: S3Bucket) {}
@@ -381,9 +365,7 @@ export class S3Artifacts implements ArtifactStore {
     } catch (err) {
       throw await this.corrupt(key, `its index object is not valid JSON: ${(err as Error).message}`);
     }
-    if (!e || typeof e !== 'object' || e.key !== key || typeof e.metaText !== 'string' || typeof e.blobSha !== 'string' || !SHA.test(e.blobSha)) {
-      throw await this.corrupt(key, 'its index object does not describe it');
-    }
+    if (!describesKey(e, key)) throw await this.corrupt(key, 'its index object does not describe it');
     const used = Number(got.metadata[USED_AT]);
     return { e, usedAt: Number.isFinite(used) && used > 0 ? used : got.lastModified };
   }
@@ -395,25 +377,15 @@ export class S3Artifacts implements ArtifactStore {
   }
 
   private async verifiedMeta(key: string, e: IndexEntry): Promise<Record<string, unknown>> {
-    if (metaChecksumOf(e.metaText) !== e.metaChecksum) throw await this.corrupt(key, 'its metadata does not match its checksum');
-    let meta: unknown;
-    try {
-      meta = JSON.parse(e.metaText);
-    } catch (err) {
-      throw await this.corrupt(key, `its metadata is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw await this.corrupt(key, 'its metadata is not a JSON object');
-    return meta as Record<string, unknown>;
-  }
-
-  private toRecord(e: IndexEntry, meta: Record<string, unknown>, usedAt: number): ArtifactRecord {
-    return { key: e.key, step: e.step, kind: e.kind, contentId: e.contentId, meta, bytes: e.bytes, checksum: e.checksum, createdAt: e.createdAt, lastUsedAt: Math.max(usedAt, e.createdAt), inline: false };
+    const m = verifiedMetaOf(e);
+    if ('corrupt' in m) throw await this.corrupt(key, m.corrupt);
+    return m.meta;
   }
 
   async lookup(key: string): Promise<ArtifactRecord | undefined> {
     const found = await this.entry(key);
     if (!found) return undefined;
-    return this.toRecord(found.e, await this.verifiedMeta(key, found.e), found.usedAt);
+    return artifactRecordOf(found.e, await this.verifiedMeta(key, found.e), found.usedAt);
   }
 
   async load(key: string, opts: { touch?: boolean } = {}): Promise<LoadedArtifact | undefined> {
@@ -424,8 +396,8 @@ export class S3Artifacts implements ArtifactStore {
     if (!got) throw await this.corrupt(key, 'its blob object is missing');
     const blob = got.body;
     // A blob whose bytes do not match its name is bad for every key naming it: removed too.
-    if (sha256Hex(blob) !== e.blobSha) throw await this.corrupt(key, 'checksum mismatch', e.blobSha);
-    if (blob.length !== e.bytes || checksumOf(blob, e.metaText) !== e.checksum) throw await this.corrupt(key, 'checksum mismatch');
+    const bad = blobProblem(e, blob);
+    if (bad) throw await this.corrupt(key, bad.reason, bad.blobBad ? e.blobSha : undefined);
     const meta = await this.verifiedMeta(key, e);
     let tensors: Record<string, Tensor>;
     try {
@@ -435,7 +407,7 @@ export class S3Artifacts implements ArtifactStore {
     }
     let usedAt = found.usedAt;
     if (opts.touch !== false) usedAt = (await this.touchAt(key)) ?? usedAt;
-    return { record: this.toRecord(e, meta, usedAt), tensors };
+    return { record: artifactRecordOf(e, meta, usedAt), tensors };
   }
 
   /** Blob first, then the index object: a reader that finds the index finds the blob whole. */
@@ -448,9 +420,9 @@ export class S3Artifacts implements ArtifactStore {
     // on its way.
     await this.b.put(this.blobKey(blobSha), blob);
     const now = Date.now();
-    const e: IndexEntry = { key, step: input.step, kind: input.kind, contentId: input.contentId, metaText, metaChecksum: metaChecksumOf(metaText), bytes: blob.length, checksum: checksumOf(blob, metaText), blobSha, createdAt: now };
+    const e = indexEntryOf(key, input, metaText, blob, blobSha, now);
     await this.b.put(this.indexKey(key), JSON.stringify(e), { contentType: 'application/json', metadata: { [USED_AT]: String(now) } });
-    return this.toRecord(e, meta, now);
+    return artifactRecordOf(e, meta, now);
   }
 
   private async touchAt(key: string): Promise<number | undefined> {
@@ -472,7 +444,7 @@ export class S3Artifacts implements ArtifactStore {
       /* unreadable index: removed below */
     }
     await this.b.delete(this.indexKey(key));
-    if (sha && SHA.test(sha)) await this.b.delete(this.blobKey(sha));
+    if (sha && BLOB_SHA.test(sha)) await this.b.delete(this.blobKey(sha));
   }
 
   /** Every indexed key. */
@@ -514,27 +486,6 @@ export class S3Artifacts implements ArtifactStore {
   }
 }
 
-/** Whether a process on this host is still alive (EPERM: alive, someone else's). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-type Begun = Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'> & { pid: number; host: string };
-interface Finished {
-  finishedAt: number;
-  status: RunStatus;
-  metrics: RunRecord['metrics'];
-  error?: string;
-  gitDirty?: boolean;
-}
-type NodeFile = NonNullable<RunRecord['nodes']>[number] & { at: number; seq: number };
-type Nodes = NonNullable<RunRecord['nodes']>;
-
 export class S3Runs implements RunRecords {
   private readonly host = hostname();
   private seq = 0;
@@ -559,16 +510,8 @@ export class S3Runs implements RunRecords {
     }
   }
 
-  async begin(r: Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'>): Promise<void> {
-    const rec: Begun = {
-      ...r,
-      specText: redactSecrets(r.specText),
-      resolved: redactDeep(r.resolved),
-      sweepValues: r.sweepValues === undefined ? undefined : redactDeep(r.sweepValues),
-      pid: process.pid,
-      host: this.host,
-    };
-    delete (rec as Partial<RunRecord>).nodes;
+  async begin(r: RunStart): Promise<void> {
+    const rec = begunRecord(r, this.host);
     const key = this.runKey(r.id);
     // The check covers servers that ignore If-None-Match; the condition covers a concurrent begin.
     if ((await this.b.get(key)) !== undefined || !(await this.b.put(key, JSON.stringify(rec), { contentType: 'application/json', ifNoneMatch: true }))) {
@@ -577,27 +520,13 @@ export class S3Runs implements RunRecords {
   }
 
   async recordNode(runId: string, n: NodeRecord): Promise<void> {
-    const rec: NodeFile = {
-      node: n.id,
-      step: n.step,
-      batch: n.batch,
-      point: n.point,
-      key: n.key,
-      status: n.status,
-      hit: n.status === 'hit',
-      ms: n.ms,
-      error: n.error === undefined ? undefined : redactSecrets(n.error),
-      contentId: n.contentId,
-      weightsHash: n.weightsHash,
-      at: Date.now(),
-      seq: this.seq++,
-    };
+    const rec = nodeFile(n, this.seq++);
     await this.b.put(`${this.runDir(runId)}nodes/${objectName(n.id)}.json`, JSON.stringify(rec), { contentType: 'application/json' });
   }
 
   async finish(runId: string, status: RunStatus, metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): Promise<void> {
     if ((await this.b.get(this.runKey(runId))) === undefined) return; // like an UPDATE of no row
-    const f: Finished = { finishedAt: Date.now(), status, metrics: metrics ?? {}, error: error === undefined ? undefined : redactSecrets(error), gitDirty };
+    const f = finishedRecord(status, metrics, error, gitDirty);
     await this.b.put(`${this.runDir(runId)}finish.json`, JSON.stringify(f), { contentType: 'application/json' });
   }
 
@@ -617,20 +546,13 @@ export class S3Runs implements RunRecords {
   private async read(id: string): Promise<RunRecord | undefined> {
     const [b, f] = await Promise.all([this.json<Begun>(this.runKey(id)), this.json<Finished>(`${this.runDir(id)}finish.json`)]);
     if (!b) return undefined;
-    let status: RunStatus = f?.status ?? 'running';
-    if (!f && b.host === this.host && b.pid !== process.pid && !processAlive(b.pid)) status = 'interrupted';
-    const { pid: _pid, host: _host, ...rest } = b;
-    const rec: RunRecord = { ...rest, status, finishedAt: f?.finishedAt, metrics: f?.metrics, error: f?.error, gitDirty: f?.gitDirty };
-    if (!f && status === 'interrupted') rec.error = `the run's process (pid ${b.pid}) ended without closing the run (killed or crashed)`;
-    return rec;
+    return runRecordOf(b, f, this.host);
   }
 
   private async nodes(id: string): Promise<Nodes> {
     const dir = `${this.runDir(id)}nodes/`;
-    const listed = (await this.b.list(dir)).filter((o) => o.key.endsWith('.json'));
-    const nodes = (await mapLimit(listed, PARALLEL, (o) => this.json<NodeFile>(o.key))).filter((n): n is NodeFile => n !== undefined);
-    nodes.sort((a, b) => a.at - b.at || a.seq - b.seq || (a.node < b.node ? -1 : 1));
-    return nodes.map(({ at: _at, seq: _seq, ...n }) => n);
+    const objects = (await this.b.list(dir)).filter((o) => o.key.endsWith('.json'));
+    return sortedNodes(await mapLimit(objects, PARALLEL, (o) => this.json<NodeFile>(o.key)));
   }
 
   private async withNodes(rec: RunRecord): Promise<RunRecord> {
@@ -639,43 +561,27 @@ export class S3Runs implements RunRecords {
 
   private async all(): Promise<RunRecord[]> {
     const recs = await mapLimit(await this.ids(), PARALLEL, (id) => this.read(id));
-    return recs.filter((r): r is RunRecord => r !== undefined);
+    return readable(recs);
   }
 
-  async list(limit = 50, filter: { specPath?: string } = {}): Promise<(RunRecord & { hits: number; nodes: number })[]> {
-    const runs = (await this.all())
-      .filter((r) => filter.specPath === undefined || r.specPath === filter.specPath)
-      .sort((a, b) => b.startedAt - a.startedAt)
-      .slice(0, limit);
-    return mapLimit(runs, PARALLEL, async (r) => {
-      const nodes = await this.nodes(r.id);
-      // RunRecord's `nodes` (the list) is replaced by the count, as the local backend does.
-      return { ...r, hits: nodes.filter((n) => n.hit).length, nodes: nodes.length } as unknown as RunRecord & { hits: number; nodes: number };
-    });
+  async list(limit = 50, filter: { specPath?: string } = {}): Promise<ListedRun[]> {
+    return mapLimit(listSelection(await this.all(), limit, filter), PARALLEL, async (r) => listed(r, await this.nodes(r.id)));
   }
 
   async get(idOrPrefix: string): Promise<RunRecord | undefined> {
     const exact = await this.read(idOrPrefix);
     if (exact) return this.withNodes(exact);
-    const ids = await this.idsWith(idOrPrefix);
-    if (ids.length !== 1) return undefined;
-    const rec = await this.read(ids[0]);
+    const id = uniqueMatch(await this.idsWith(idOrPrefix), idOrPrefix);
+    const rec = id === undefined ? undefined : await this.read(id);
     return rec && this.withNodes(rec);
   }
 
   async sweep(idOrPrefix: string): Promise<RunRecord[]> {
-    const runs = (await this.all()).filter((r) => r.sweepId !== undefined);
-    let points = runs.filter((r) => r.sweepId === idOrPrefix);
-    if (points.length === 0) {
-      const ids = new Set(runs.map((r) => r.sweepId!).filter((s) => s.startsWith(idOrPrefix)));
-      if (ids.size === 1) points = runs.filter((r) => ids.has(r.sweepId!));
-    }
-    points.sort((a, b) => (a.sweepPoint ?? 0) - (b.sweepPoint ?? 0));
-    return mapLimit(points, PARALLEL, (r) => this.withNodes(r));
+    return mapLimit(sweepSelection(await this.all(), idOrPrefix), PARALLEL, (r) => this.withNodes(r));
   }
 
   async count(prefix: string): Promise<number> {
-    return (await this.idsWith(prefix)).length;
+    return countWith(await this.idsWith(prefix), prefix);
   }
 }
 

@@ -26,14 +26,15 @@ import { randomBytes } from 'node:crypto';
 import { decodeSafetensors, encodeSafetensors } from '../tensor/safetensors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { CorruptEntryError } from '../util/errors.js';
-import { redactDeep, redactSecrets } from '../util/redact.js';
+import { redactDeep } from '../util/redact.js';
 import { sha256Hex } from './key.js';
+import { begunRecord, countWith, finishedRecord, listed, listSelection, nodeFile, readable, runRecordOf, sortedNodes, sweepSelection, uniqueMatch, type Begun, type Finished, type ListedRun, type NodeFile, type Nodes, type RunStart } from './run-files.js';
 import type { NodeRecord, RunRecord, RunStatus } from './runs.js';
 import { checksumOf, metaChecksumOf } from './store.js';
 import { asyncArtifacts, asyncRuns, type ArtifactRecord, type ArtifactStore, type Immediate, type LoadedArtifact, type RunRecords, type Store, type StoreInput } from './store-api.js';
 
-/** What `index/<key>.json` holds. */
-interface IndexEntry {
+/** What `index/<key>.json` holds (also the S3 store's index object). */
+export interface IndexEntry {
   key: string;
   step: string;
   kind: string;
@@ -44,6 +45,47 @@ interface IndexEntry {
   checksum: string;
   blobSha: string;
   createdAt: number;
+}
+
+/** A blob's name: its sha256. */
+export const BLOB_SHA = /^[0-9a-f]{64}$/;
+
+/** Whether a parsed index entry describes `key` (and names a blob). */
+export function describesKey(e: IndexEntry | undefined, key: string): boolean {
+  return !!e && typeof e === 'object' && e.key === key && typeof e.metaText === 'string' && typeof e.blobSha === 'string' && BLOB_SHA.test(e.blobSha);
+}
+
+/** The index entry of `key` as `store` writes it, created at `now`. */
+export function indexEntryOf(key: string, input: StoreInput, metaText: string, blob: Buffer, blobSha: string, now: number): IndexEntry {
+  return { key, step: input.step, kind: input.kind, contentId: input.contentId, metaText, metaChecksum: metaChecksumOf(metaText), bytes: blob.length, checksum: checksumOf(blob, metaText), blobSha, createdAt: now };
+}
+
+/** The entry's metadata, verified against its checksum, or why it is corrupt. */
+export function verifiedMetaOf(e: IndexEntry): { meta: Record<string, unknown> } | { corrupt: string } {
+  if (metaChecksumOf(e.metaText) !== e.metaChecksum) return { corrupt: 'its metadata does not match its checksum' };
+  let meta: unknown;
+  try {
+    meta = JSON.parse(e.metaText);
+  } catch (err) {
+    return { corrupt: `its metadata is not valid JSON: ${(err as Error).message}` };
+  }
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return { corrupt: 'its metadata is not a JSON object' };
+  return { meta: meta as Record<string, unknown> };
+}
+
+/**
+ * Why a blob read for `e` is corrupt (`blobBad`: its bytes do not match its name, so it is bad
+ * for every key naming it), or undefined when it is the entry's blob.
+ */
+export function blobProblem(e: IndexEntry, blob: Buffer): { reason: string; blobBad: boolean } | undefined {
+  if (sha256Hex(blob) !== e.blobSha) return { reason: 'checksum mismatch', blobBad: true };
+  if (blob.length !== e.bytes || checksumOf(blob, e.metaText) !== e.checksum) return { reason: 'checksum mismatch', blobBad: false };
+  return undefined;
+}
+
+/** The artifact record of an index entry last used at `usedAt`. */
+export function artifactRecordOf(e: IndexEntry, meta: Record<string, unknown>, usedAt: number): ArtifactRecord {
+  return { key: e.key, step: e.step, kind: e.kind, contentId: e.contentId, meta, bytes: e.bytes, checksum: e.checksum, createdAt: e.createdAt, lastUsedAt: Math.max(usedAt, e.createdAt), inline: false };
 }
 
 /** Writes a file whole under a temp name in the same folder, fsyncs it, renames it into place. */
@@ -151,9 +193,7 @@ export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
     } catch (err) {
       throw this.corrupt(key, `its index file is not valid JSON: ${(err as Error).message}`);
     }
-    if (!e || typeof e !== 'object' || e.key !== key || typeof e.metaText !== 'string' || typeof e.blobSha !== 'string' || !/^[0-9a-f]{64}$/.test(e.blobSha)) {
-      throw this.corrupt(key, 'its index file does not describe it');
-    }
+    if (!describesKey(e, key)) throw this.corrupt(key, 'its index file does not describe it');
     return { e, usedAt: Math.round(usedAt) };
   }
 
@@ -164,25 +204,15 @@ export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
   }
 
   private verifiedMeta(key: string, e: IndexEntry): Record<string, unknown> {
-    if (metaChecksumOf(e.metaText) !== e.metaChecksum) throw this.corrupt(key, 'its metadata does not match its checksum');
-    let meta: unknown;
-    try {
-      meta = JSON.parse(e.metaText);
-    } catch (err) {
-      throw this.corrupt(key, `its metadata is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw this.corrupt(key, 'its metadata is not a JSON object');
-    return meta as Record<string, unknown>;
-  }
-
-  private toRecord(e: IndexEntry, meta: Record<string, unknown>, usedAt: number): ArtifactRecord {
-    return { key: e.key, step: e.step, kind: e.kind, contentId: e.contentId, meta, bytes: e.bytes, checksum: e.checksum, createdAt: e.createdAt, lastUsedAt: Math.max(usedAt, e.createdAt), inline: false };
+    const m = verifiedMetaOf(e);
+    if ('corrupt' in m) throw this.corrupt(key, m.corrupt);
+    return m.meta;
   }
 
   lookup(key: string): ArtifactRecord | undefined {
     const found = this.entry(key);
     if (!found) return undefined;
-    return this.toRecord(found.e, this.verifiedMeta(key, found.e), found.usedAt);
+    return artifactRecordOf(found.e, this.verifiedMeta(key, found.e), found.usedAt);
   }
 
   load(key: string, opts: { touch?: boolean } = {}): LoadedArtifact | undefined {
@@ -196,8 +226,8 @@ export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
       throw this.corrupt(key, 'its blob file is missing');
     }
     // A blob whose bytes do not match its name is bad for every key naming it: removed too.
-    if (sha256Hex(blob) !== e.blobSha) throw this.corrupt(key, 'checksum mismatch', e.blobSha);
-    if (blob.length !== e.bytes || checksumOf(blob, e.metaText) !== e.checksum) throw this.corrupt(key, 'checksum mismatch');
+    const bad = blobProblem(e, blob);
+    if (bad) throw this.corrupt(key, bad.reason, bad.blobBad ? e.blobSha : undefined);
     const meta = this.verifiedMeta(key, e);
     let tensors: Record<string, Tensor>;
     try {
@@ -207,7 +237,7 @@ export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
     }
     let usedAt = found.usedAt;
     if (opts.touch !== false) usedAt = this.touchAt(key) ?? usedAt;
-    return { record: this.toRecord(e, meta, usedAt), tensors };
+    return { record: artifactRecordOf(e, meta, usedAt), tensors };
   }
 
   /**
@@ -223,10 +253,10 @@ export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
     // mtime renewed so that collectOrphans does not take it for a killed writer's leftover.
     if (!renewed(final)) writeFileAtomic(final, blob);
     const now = Date.now();
-    const e: IndexEntry = { key, step: input.step, kind: input.kind, contentId: input.contentId, metaText, metaChecksum: metaChecksumOf(metaText), bytes: blob.length, checksum: checksumOf(blob, metaText), blobSha, createdAt: now };
+    const e = indexEntryOf(key, input, metaText, blob, blobSha, now);
     mkdirSync(this.indexDir, { recursive: true });
     writeFileAtomic(this.indexPath(key), JSON.stringify(e));
-    return this.toRecord(e, meta, now);
+    return artifactRecordOf(e, meta, now);
   }
 
   private touchAt(key: string): number | undefined {
@@ -251,7 +281,7 @@ export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
       /* unreadable index: removed below */
     }
     rmSync(this.indexPath(key), { force: true });
-    if (sha && /^[0-9a-f]{64}$/.test(sha)) rmSync(this.blobPath(sha), { force: true });
+    if (sha && BLOB_SHA.test(sha)) rmSync(this.blobPath(sha), { force: true });
   }
 
   /**
@@ -306,26 +336,6 @@ export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
   }
 }
 
-/** Whether a process on this host is still alive (EPERM: alive, someone else's). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-type Begun = Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'> & { pid: number; host: string };
-interface Finished {
-  finishedAt: number;
-  status: RunStatus;
-  metrics: RunRecord['metrics'];
-  error?: string;
-  gitDirty?: boolean;
-}
-type NodeFile = NonNullable<RunRecord['nodes']>[number] & { at: number; seq: number };
-
 export class SharedFolderRuns implements Immediate<RunRecords> {
   private readonly host = hostname();
   private seq = 0;
@@ -336,18 +346,10 @@ export class SharedFolderRuns implements Immediate<RunRecords> {
     return join(this.dir, fileName(id));
   }
 
-  begin(r: Omit<RunRecord, 'status' | 'finishedAt' | 'gitDirty'>): void {
+  begin(r: RunStart): void {
     const d = this.runDir(r.id);
     mkdirSync(join(d, 'nodes'), { recursive: true });
-    const rec: Begun = {
-      ...r,
-      specText: redactSecrets(r.specText),
-      resolved: redactDeep(r.resolved),
-      sweepValues: r.sweepValues === undefined ? undefined : redactDeep(r.sweepValues),
-      pid: process.pid,
-      host: this.host,
-    };
-    delete (rec as Partial<RunRecord>).nodes;
+    const rec = begunRecord(r, this.host);
     try {
       createFileAtomic(join(d, 'run.json'), JSON.stringify(rec));
     } catch (e) {
@@ -359,29 +361,14 @@ export class SharedFolderRuns implements Immediate<RunRecords> {
   recordNode(runId: string, n: NodeRecord): void {
     const d = join(this.runDir(runId), 'nodes');
     mkdirSync(d, { recursive: true });
-    const rec: NodeFile = {
-      node: n.id,
-      step: n.step,
-      batch: n.batch,
-      point: n.point,
-      key: n.key,
-      status: n.status,
-      hit: n.status === 'hit',
-      ms: n.ms,
-      error: n.error === undefined ? undefined : redactSecrets(n.error),
-      contentId: n.contentId,
-      weightsHash: n.weightsHash,
-      at: Date.now(),
-      seq: this.seq++,
-    };
+    const rec = nodeFile(n, this.seq++);
     writeFileAtomic(join(d, `${fileName(n.id)}.json`), JSON.stringify(rec));
   }
 
   finish(runId: string, status: RunStatus, metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): void {
     const d = this.runDir(runId);
     if (!existsSync(join(d, 'run.json'))) return; // like an UPDATE of no row
-    const f: Finished = { finishedAt: Date.now(), status, metrics: metrics ?? {}, error: error === undefined ? undefined : redactSecrets(error), gitDirty };
-    writeFileAtomic(join(d, 'finish.json'), JSON.stringify(f));
+    writeFileAtomic(join(d, 'finish.json'), JSON.stringify(finishedRecord(status, metrics, error, gitDirty)));
   }
 
   /** Run ids in the folder (run.json present: a begin that completed). */
@@ -396,22 +383,14 @@ export class SharedFolderRuns implements Immediate<RunRecords> {
     const d = this.runDir(id);
     const b = readJson(join(d, 'run.json')) as Begun | undefined;
     if (!b) return undefined;
-    const f = readJson(join(d, 'finish.json')) as Finished | undefined;
-    let status: RunStatus = f?.status ?? 'running';
-    if (!f && b.host === this.host && b.pid !== process.pid && !processAlive(b.pid)) status = 'interrupted';
-    const { pid: _pid, host: _host, ...rest } = b;
-    const rec: RunRecord = { ...rest, status, finishedAt: f?.finishedAt, metrics: f?.metrics, error: f?.error, gitDirty: f?.gitDirty };
-    if (!f && status === 'interrupted') rec.error = `the run's process (pid ${b.pid}) ended without closing the run (killed or crashed)`;
-    return rec;
+    return runRecordOf(b, readJson(join(d, 'finish.json')) as Finished | undefined, this.host);
   }
 
-  private nodes(id: string): NonNullable<RunRecord['nodes']> {
+  private nodes(id: string): Nodes {
     const d = join(this.runDir(id), 'nodes');
     if (!existsSync(d)) return [];
     const files = readdirSync(d).filter((f) => f.endsWith('.json'));
-    const nodes = files.map((f) => readJson(join(d, f)) as NodeFile | undefined).filter((n): n is NodeFile => n !== undefined);
-    nodes.sort((a, b) => a.at - b.at || a.seq - b.seq || (a.node < b.node ? -1 : 1));
-    return nodes.map(({ at: _at, seq: _seq, ...n }) => n);
+    return sortedNodes(files.map((f) => readJson(join(d, f)) as NodeFile | undefined));
   }
 
   private withNodes(rec: RunRecord): RunRecord {
@@ -419,44 +398,27 @@ export class SharedFolderRuns implements Immediate<RunRecords> {
   }
 
   private all(): RunRecord[] {
-    return this.ids()
-      .map((id) => this.read(id))
-      .filter((r): r is RunRecord => r !== undefined);
+    return readable(this.ids().map((id) => this.read(id)));
   }
 
-  list(limit = 50, filter: { specPath?: string } = {}): (RunRecord & { hits: number; nodes: number })[] {
-    return this.all()
-      .filter((r) => filter.specPath === undefined || r.specPath === filter.specPath)
-      .sort((a, b) => b.startedAt - a.startedAt)
-      .slice(0, limit)
-      .map((r) => {
-        const nodes = this.nodes(r.id);
-        // RunRecord's `nodes` (the list) is replaced by the count, as the local backend does.
-        return { ...r, hits: nodes.filter((n) => n.hit).length, nodes: nodes.length } as unknown as RunRecord & { hits: number; nodes: number };
-      });
+  list(limit = 50, filter: { specPath?: string } = {}): ListedRun[] {
+    return listSelection(this.all(), limit, filter).map((r) => listed(r, this.nodes(r.id)));
   }
 
   get(idOrPrefix: string): RunRecord | undefined {
     const exact = this.read(idOrPrefix);
     if (exact) return this.withNodes(exact);
-    const ids = this.ids().filter((id) => id.startsWith(idOrPrefix));
-    if (ids.length !== 1) return undefined;
-    const rec = this.read(ids[0]);
+    const id = uniqueMatch(this.ids(), idOrPrefix);
+    const rec = id === undefined ? undefined : this.read(id);
     return rec && this.withNodes(rec);
   }
 
   sweep(idOrPrefix: string): RunRecord[] {
-    const runs = this.all().filter((r) => r.sweepId !== undefined);
-    let points = runs.filter((r) => r.sweepId === idOrPrefix);
-    if (points.length === 0) {
-      const ids = new Set(runs.map((r) => r.sweepId!).filter((s) => s.startsWith(idOrPrefix)));
-      if (ids.size === 1) points = runs.filter((r) => ids.has(r.sweepId!));
-    }
-    return points.sort((a, b) => (a.sweepPoint ?? 0) - (b.sweepPoint ?? 0)).map((r) => this.withNodes(r));
+    return sweepSelection(this.all(), idOrPrefix).map((r) => this.withNodes(r));
   }
 
   count(prefix: string): number {
-    return this.ids().filter((id) => id.startsWith(prefix)).length;
+    return countWith(this.ids(), prefix);
   }
 }
 
