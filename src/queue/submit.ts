@@ -57,6 +57,7 @@ interface Waiting {
   node: PlanNode;
   data: NodeJobData;
   jobId: string;
+  signal: AbortSignal;
   report: Reporter;
   resolve(): void;
   reject(e: Error): void;
@@ -71,6 +72,7 @@ export class QueueClient implements RemoteNodes {
   private readonly timer: NodeJS.Timeout;
   private readonly storeTag: string;
   private reconciling = false;
+  private readonly watched = new WeakSet<AbortSignal>();
   /** What the queue cost, for `npm run bench -- distributed`: enqueue time, and per finished job its timeline. */
   readonly stats = { jobs: 0, enqueueMs: 0, requeued: 0, finished: [] as JobTimeline[] };
 
@@ -132,10 +134,10 @@ export class QueueClient implements RemoteNodes {
     const data: NodeJobData = { v: 1, packageVersion: PACKAGE_VERSION, source: this.o.source, store: this.o.store, node: node.id, key, inputs, force: o.force, refresh: o.force };
     const jobId = this.jobIdOf(key, o.force);
     this.stats.jobs++;
+    this.watch(o.signal);
     return new Promise<void>((resolve, reject) => {
-      const w: Waiting = { node, data, jobId, report: o.report, resolve, reject, failuresSaid: 0 };
+      const w: Waiting = { node, data, jobId, signal: o.signal, report: o.report, resolve, reject, failuresSaid: 0 };
       this.waiting.set(jobId, w);
-      o.signal.addEventListener('abort', () => this.drop(jobId, new Error('the run was interrupted')), { once: true });
       this.enqueue(w).then(
         () => this.settle(jobId),
         () => {
@@ -143,6 +145,19 @@ export class QueueClient implements RemoteNodes {
         },
       );
     });
+  }
+
+  /** One abort listener per run's signal (not per job: a sweep has thousands in flight). */
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const [id, w] of [...this.waiting]) if (w.signal === signal) this.drop(id, new Error('the run was interrupted'));
+      },
+      { once: true },
+    );
   }
 
   private drop(jobId: string, e: Error): void {
