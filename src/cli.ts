@@ -12,7 +12,6 @@ import { DataError } from './data/provider.js';
 import { chooseReporter } from './cli/render.js';
 import { runPipeline, planFor, makeEnvironment, PACKAGE_VERSION } from './run.js';
 import { ArtifactCache } from './cache/store.js';
-import { RunStore } from './cache/runs.js';
 import { resolvePlan } from './dag/resolve.js';
 import { shortKey } from './cache/key.js';
 import { printTable, parseDuration, formatBytes } from './cli/format.js';
