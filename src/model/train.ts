@@ -8,7 +8,7 @@ import { collect } from '../util/memory.js';
 import { fromMxMany, toMxMany } from '../tensor/mlx-bridge.js';
 import { splitByTime } from './split.js';
 import { applyScaler, fitScaler, scaleTargets } from './scaler.js';
-import { forward, initWeights, makeConfig, type Params } from './nets.js';
+import { forward, indicatorCount, initWeights, makeConfig, NET_OPTIONS, type Params } from './nets.js';
 import { predictRows } from './infer.js';
 import { abortError, checkAbort } from './abort.js';
 import { directionalAccuracy, pearson } from './metrics.js';
@@ -56,8 +56,39 @@ export const TRAIN_DEFAULTS = {
 
 export const DEFAULT_GATE_PENALTY = TRAIN_DEFAULTS.gatePenalty;
 
-/** A step that took this long is followed by a collect() whatever collectEvery says. */
-const COLLECT_AFTER_MS = 150;
+/**
+ * Bytes of MLX intermediates allowed to pile up between two collect()s. The schedule comes from
+ * the step count and a size estimate of the step, never from wall time, so it (and everything
+ * that could depend on it) is the same on an idle and on a loaded machine.
+ */
+const COLLECT_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Rough count of float32 intermediates per training row in one forward pass (the backward pass
+ * about doubles it), from the shapes in nets.ts: what decides how often a training collects.
+ * Reference transformer at batch 32 → ~1.2 GB per step (collect every step); small preset at
+ * batch 256 over 111 indicators → ~18 MB (every `collectEvery` steps).
+ */
+export function stepFloatsPerRow(config: ModelConfig): number {
+  if (config.kind === 'indicator-transformer') {
+    const { dModel: d, heads: H, layers: L, dFF } = config.transformer!;
+    const Fi = indicatorCount(config);
+    // One-layer token-free path: only [B, H, Fi] products and [B, d] / [B, dFF] vectors.
+    if (L === 1 && NET_OPTIONS.factoredLastLayer && NET_OPTIONS.tokenFree) return 30 * H * Fi + 20 * (d + dFF);
+    // Full layers: [B, Fi, d] / [B, Fi, dFF] activations and [B, H, Fi, Fi] attention.
+    const full = Fi * (12 * d + 2 * dFF) + 3 * H * Fi * Fi;
+    const last = NET_OPTIONS.factoredLastLayer ? Fi * (6 * d + 4 * H) + 20 * (d + dFF) : full;
+    return (L - 1) * full + last;
+  }
+  const hidden = config.mlp?.hidden ?? [];
+  return 4 * (config.F + hidden.reduce((a, b) => a + b, 0));
+}
+
+/** Steps between two collect()s: collectEvery, fewer when a step's estimated intermediates are large. */
+export function stepsPerCollect(config: ModelConfig, batchRows: number, collectEvery: number): number {
+  const bytesPerStep = 2 * 4 * batchRows * stepFloatsPerRow(config);
+  return Math.max(1, Math.min(collectEvery, Math.floor(COLLECT_BUDGET_BYTES / bytesPerStep)));
+}
 
 export function validateSampleSet(set: SampleSet): void {
   const { S, F } = set;
@@ -244,9 +275,9 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
   let bestValIc = Number.NaN;
   const yValRet = Float32Array.from(split.val, (r) => set.y[r]);
   const valIcOf = (pred: Float32Array) => pearson(Float32Array.from(pred, (z, i) => (z * scaler.yStd + scaler.yMean) * unitOf(split.val[i])), yValRet);
+  const collectPeriod = stepsPerCollect(config, params.batchSize, collectEvery);
   let stepCount = 0;
   let lastCollectStep = 0;
-  let lastCollectAt = performance.now();
   const resume = opts.resume;
   if (resume) {
     if (!(resume.epoch >= 1 && resume.epoch <= params.epochs)) throw new RangeError(`train: cannot resume from epoch ${resume.epoch} for ${params.epochs} epochs`);
@@ -290,14 +321,12 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
       lossN += to - from;
       stepCount++;
       opts.onStep?.({ epoch, step: s + 1, stepsPerEpoch, loss: lv });
-      // Collect every few steps, and after every step that ran long (large presets create
-      // hundreds of MB of intermediates per step: reference size at batch 32 peaks at ~1.2 GB
-      // RSS collecting every step, ~4.3 GB every 4 steps).
-      const now = performance.now();
-      if (stepCount - lastCollectStep >= collectEvery || now - lastCollectAt >= COLLECT_AFTER_MS) {
+      // Collect every few steps, every step for large steps (large presets create hundreds of
+      // MB of intermediates per step: reference size at batch 32 peaks at ~1.2 GB RSS collecting
+      // every step, ~4.3 GB every 4 steps). Decided from step counts and sizes only, not time.
+      if (stepCount - lastCollectStep >= collectPeriod) {
         await collect();
         lastCollectStep = stepCount;
-        lastCollectAt = performance.now();
       }
     }
     const valPred = await predictRows(p, config, data.Xva, nVa, signal);
