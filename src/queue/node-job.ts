@@ -18,7 +18,6 @@ import { planOfSweep } from '../run-sweep.js';
 import { parseSweep } from '../spec/sweep.js';
 import type { InputArtifact, RunEnvironment } from '../steps/kind.js';
 import { abortError, failureOf } from '../util/errors.js';
-import { collect } from '../util/memory.js';
 import { failureError, type NodeJobData, type NodeJobProgress, type NodeJobResult } from './protocol.js';
 
 export interface NodeJobOptions {
@@ -33,7 +32,8 @@ export interface NodeJobOptions {
   signal?: AbortSignal;
 }
 
-export const WORKER_NAME = `${hostname()}:${process.pid}`;
+/** The worker this job process belongs to (worker.ts names it), as progress notes show it. */
+export const WORKER_NAME = process.env.MLX_INTRADAY_WORKER_NAME || `${hostname()}:${process.pid}`;
 
 const plans = new Map<string, { plan: Plan; env: (store: Store) => RunEnvironment }>();
 const stores = new Map<string, Promise<Store>>();
@@ -111,7 +111,5 @@ export async function runNodeJob(data: NodeJobData, o: NodeJobOptions): Promise<
     return { cached: false, ms: performance.now() - t0, worker: WORKER_NAME };
   } catch (e) {
     throw failureError(failureOf(e, (e as Error)?.message ?? String(e)));
-  } finally {
-    await collect(); // MLX frees native memory only when its wrappers are collected
   }
 }

@@ -1,30 +1,57 @@
 /**
- * The sandboxed processor BullMQ runs node jobs in: a child process of the worker, so a
- * CPU-bound step (training, indicators) never starves the worker's lock renewals, and a crash
- * takes only the child. The parent passes its settings in the environment (see worker.ts).
+ * A worker's job process (child-pool.ts forks it): loads the step kinds and MLX once, says
+ * `ready`, then runs node jobs one at a time as the worker sends them. The worker passes its
+ * settings in the environment (worker.ts).
  */
-import type { SandboxedJob } from 'bullmq';
+import type { FromChild, ToChild } from './child-pool.js';
 import { runNodeJob } from './node-job.js';
-import type { NodeJobData, NodeJobResult } from './protocol.js';
+import { collect } from '../util/memory.js';
 
-// The worker that forked this child died (SIGKILL, OOM): stop at once instead of finishing a
+// The worker that forked this process died (SIGKILL, OOM): stop at once instead of finishing a
 // node nobody will report; its job is handed to another worker, and the store never shows
 // what this process had not finished writing.
 process.on('disconnect', () => process.exit(1));
+// Ctrl-C and a service manager's SIGTERM reach the whole process group: the worker decides
+// (it finishes the jobs in hand, then disconnects this process), so a signal must not kill a
+// node half-way here.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 
-export default async function processNodeJob(job: SandboxedJob<NodeJobData, NodeJobResult>): Promise<NodeJobResult> {
+const send = (m: FromChild) => process.connected && process.send!(m);
+const aborts = new Map<number, AbortController>();
+
+async function runJob(id: number, data: Extract<ToChild, { type: 'run' }>['data']): Promise<void> {
+  const abort = new AbortController();
+  aborts.set(id, abort);
   let last = 0;
-  return runNodeJob(job.data, {
-    modelsDir: process.env.MLX_INTRADAY_WORKER_MODELS ?? 'models',
-    store: process.env.MLX_INTRADAY_WORKER_STORE || undefined,
-    cacheDir: process.env.MLX_INTRADAY_CACHE || 'cache',
-    progress: (p) => {
-      // At most a few updates a second: each is a Redis round trip.
-      const now = Date.now();
-      if (p.fraction !== undefined && now - last < 250 && p.fraction < 1) return;
-      if (p.fraction !== undefined) last = now;
-      void job.updateProgress(p as unknown as object).catch(() => {});
-    },
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
+  try {
+    const result = await runNodeJob(data, {
+      modelsDir: process.env.MLX_INTRADAY_WORKER_MODELS ?? 'models',
+      store: process.env.MLX_INTRADAY_WORKER_STORE || undefined,
+      cacheDir: process.env.MLX_INTRADAY_CACHE || 'cache',
+      signal: abort.signal,
+      progress: (p) => {
+        // At most a few updates a second: each is a Redis round trip on the worker.
+        const now = Date.now();
+        if (p.fraction !== undefined && now - last < 250 && p.fraction < 1) return;
+        if (p.fraction !== undefined) last = now;
+        send({ type: 'progress', id, progress: p });
+      },
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    send({ type: 'done', id, result });
+  } catch (e) {
+    send({ type: 'failed', id, message: (e as Error).message });
+  } finally {
+    aborts.delete(id);
+  }
+  // After the answer, while the worker talks to Redis: MLX frees native memory only when its
+  // wrappers are collected.
+  await collect();
 }
+
+process.on('message', (m: ToChild) => {
+  if (m.type === 'run') void runJob(m.id, m.data);
+  else if (m.type === 'abort') aborts.get(m.id)?.abort();
+});
+send({ type: 'ready' });

@@ -82,7 +82,9 @@ export class QueueClient implements RemoteNodes {
     this.storeTag = createHash('sha256').update(o.store).digest('hex').slice(0, 12);
     this.queue.on('error', () => {}); // connection trouble: ioredis reconnects, reconcile catches up
     this.events.on('error', () => {});
-    this.events.on('completed', ({ jobId }) => void this.settle(jobId));
+    // A completed job's output is in the store (a job completes only after storing it): resolve
+    // at once, and read its timeline for the stats afterwards, off the run's path.
+    this.events.on('completed', ({ jobId }) => this.completed(jobId));
     this.events.on('failed', ({ jobId }) => void this.settle(jobId));
     this.events.on('progress', ({ jobId, data }) => {
       const w = this.waiting.get(jobId);
@@ -168,6 +170,20 @@ export class QueueClient implements RemoteNodes {
     void this.queue.remove(jobId).catch(() => {}); // a locked (running) job stays: its output is harmless
   }
 
+  private completed(jobId: string, job?: Job<NodeJobData>): void {
+    const w = this.waiting.get(jobId);
+    if (!w) return;
+    this.waiting.delete(jobId);
+    const seenAt = Date.now();
+    w.resolve();
+    const record = (j: Job<NodeJobData> | undefined) => {
+      const r = j?.returnvalue as { ms?: number; cached?: boolean } | undefined;
+      this.stats.finished.push({ node: w.node.id, addedAt: j?.timestamp ?? seenAt, processedAt: j?.processedOn ?? seenAt, finishedAt: j?.finishedOn ?? seenAt, seenAt, workerMs: r?.ms ?? 0, cached: r?.cached ?? false });
+    };
+    if (job) record(job);
+    else void this.queue.getJob(jobId).then(record, () => record(undefined));
+  }
+
   /** Looks at the job's state and settles its waiter when the job is done either way. */
   private async settle(jobId: string): Promise<void> {
     const w = this.waiting.get(jobId);
@@ -182,10 +198,7 @@ export class QueueClient implements RemoteNodes {
     }
     if (!this.waiting.has(jobId)) return;
     if (state === 'completed') {
-      this.waiting.delete(jobId);
-      const now = Date.now();
-      this.stats.finished.push({ node: w.node.id, addedAt: job!.timestamp, processedAt: job!.processedOn ?? now, finishedAt: job!.finishedOn ?? now, seenAt: now, workerMs: (job!.returnvalue as { ms?: number } | undefined)?.ms ?? 0, cached: (job!.returnvalue as { cached?: boolean } | undefined)?.cached ?? false });
-      w.resolve();
+      this.completed(jobId, job);
     } else if (state === 'failed') {
       this.waiting.delete(jobId);
       const f = failureOfReason(job!.failedReason);

@@ -1,20 +1,24 @@
 /**
- * `mlx-intraday worker --queue redis://…`: takes node jobs off the queue and runs each in a
- * sandboxed child process (processor.ts). BullMQ keeps the job locked while the child works;
+ * `mlx-intraday worker --queue redis://…`: takes node jobs off the queue and runs each in one of
+ * its job processes (child-pool.ts: forked and loaded at start, one per slot, kept warm). BullMQ
+ * keeps the job locked while the child works (this process only waits on IPC, so its lock
+ * renewals never stall);
  * a worker killed mid-node stops renewing the lock, the job is found stalled after `lockMs`
  * and handed to another worker, which recomputes it from the same inputs (the store never shows
  * a half-written entry). A failing node is retried `attempts` times (the submitter's setting).
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type Job } from 'bullmq';
+import { ChildPool } from './child-pool.js';
 import { redactSecrets } from '../util/redact.js';
 import { QUEUE_NAME, type QueueTarget } from './connection.js';
 import { failureOfReason, type NodeJobData, type NodeJobResult } from './protocol.js';
 
 export interface WorkerOptions {
   target: QueueTarget;
-  /** Jobs at once, each in its own child process (default 1: one MLX training per machine core pair). */
+  /** Jobs at once, each in its own job process (default 1: one MLX training per machine core pair). */
   concurrency?: number;
   /** A --store of this machine's own for every job (default: the store each job names). */
   store?: string;
@@ -36,31 +40,43 @@ function processorFile(): string {
 
 export async function startWorker(o: WorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
   const log = (line: string) => (o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(redactSecrets(line));
-  // The sandboxed children read these (they inherit the environment).
-  process.env.MLX_INTRADAY_WORKER_MODELS = o.modelsDir;
-  if (o.store) process.env.MLX_INTRADAY_WORKER_STORE = o.store;
-  if (o.cacheDir) process.env.MLX_INTRADAY_CACHE = o.cacheDir;
+  const concurrency = o.concurrency ?? 1;
+  const name = `${hostname()}:${process.pid}`;
+  // The job processes read their settings from the environment.
+  const env: NodeJS.ProcessEnv = { ...process.env, MLX_INTRADAY_WORKER_MODELS: o.modelsDir, MLX_INTRADAY_WORKER_NAME: name };
+  if (o.store) env.MLX_INTRADAY_WORKER_STORE = o.store;
+  if (o.cacheDir) env.MLX_INTRADAY_CACHE = o.cacheDir;
+  const pool = await ChildPool.start(concurrency, processorFile(), env, log);
   const lockDuration = o.lockMs ?? 30_000;
-  const worker = new Worker<NodeJobData, NodeJobResult>(QUEUE_NAME, processorFile(), {
-    connection: o.target.connection,
-    concurrency: o.concurrency ?? 1,
-    lockDuration,
-    // Check for stalled jobs (a dead worker's) as often as a lock can expire.
-    stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
-    maxStalledCount: 3,
-    useWorkerThreads: false,
-  });
+  const worker = new Worker<NodeJobData, NodeJobResult>(
+    QUEUE_NAME,
+    (job: Job<NodeJobData>, _token: string | undefined, signal?: AbortSignal) => pool.run(job.data, { signal, progress: (p) => void job.updateProgress(p as unknown as object).catch(() => {}) }),
+    {
+      connection: o.target.connection,
+      concurrency,
+      lockDuration,
+      // Check for stalled jobs (a dead worker's) as often as a lock can expire.
+      stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+      maxStalledCount: 3,
+    },
+  );
   const nodeOf = (job: Job<NodeJobData> | undefined) => (job ? `${job.data.node} (key ${job.data.key.slice(0, 12)})` : 'a job');
   worker.on('active', (job) => log(`start ${nodeOf(job)}${job.attemptsMade ? ` — attempt ${job.attemptsMade + 1}` : ''}`));
   worker.on('completed', (job, r) => log(`done  ${nodeOf(job)} in ${(r.ms / 1000).toFixed(2)} s${r.cached ? ' (already in the store)' : ''}`));
   worker.on('failed', (job, err) => log(`fail  ${nodeOf(job)}: ${failureOfReason(err.message).message}`));
   worker.on('error', (err) => log(`queue error: ${err.message}`));
-  await worker.waitUntilReady();
-  log(`worker ${process.pid} on ${o.target.shown} (${QUEUE_NAME}), ${o.concurrency ?? 1} job(s) at once, store ${o.store ?? 'as each job names it'}`);
+  try {
+    await worker.waitUntilReady();
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
+  log(`worker ${name} on ${o.target.shown} (${QUEUE_NAME}), ${concurrency} job(s) at once in job processes ${pool.pids.join(', ')}, store ${o.store ?? 'as each job names it'}`);
   return {
     worker,
     close: async () => {
       await worker.close();
+      await pool.close();
     },
   };
 }

@@ -62,7 +62,7 @@ describe.skipIf(!redisAvailable())('queue and stores on the command line', () =>
     worker.stderr!.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
     const t0 = Date.now();
     while (!lines.some((l) => l.startsWith('worker ')) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
-    expect(lines.join('\n')).toMatch(/^worker \d+ on redis:\/\/127\.0\.0\.1:\d+\/0/m);
+    expect(lines.join('\n')).toMatch(/^worker [^ ]+:\d+ on redis:\/\/127\.0\.0\.1:\d+\/0/m);
 
     const run = cli(['--models-dir', join(dir, 'models'), 'run', 'spec.yaml', '--queue', redis.url], env, dir);
     expect(run.status, run.stderr + run.stdout).toBe(0);
