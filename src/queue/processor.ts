@@ -39,15 +39,17 @@ async function runJob(id: number, data: Extract<ToChild, { type: 'run' }>['data'
       },
       log: (line) => process.stderr.write(`${line}\n`),
     });
-    send({ type: 'done', id, result });
+    // Before answering, so the next job finds this process ready: MLX frees native memory only
+    // when its wrappers are collected (the local executor collects after each node it runs too).
+    const g0 = performance.now();
+    if (!result.cached) await collect();
+    send({ type: 'done', id, result: { ...result, gcMs: performance.now() - g0 } });
   } catch (e) {
+    await collect();
     send({ type: 'failed', id, message: (e as Error).message });
   } finally {
     aborts.delete(id);
   }
-  // After the answer, while the worker talks to Redis: MLX frees native memory only when its
-  // wrappers are collected.
-  await collect();
 }
 
 process.on('message', (m: ToChild) => {

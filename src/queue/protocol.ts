@@ -34,6 +34,8 @@ export interface NodeJobResult {
   /** The output was already in the store (a redelivered job, or another worker was first). */
   cached: boolean;
   ms: number;
+  /** The forced GC after the node (MLX frees native memory only then; the local executor does the same after each node it runs). */
+  gcMs?: number;
   worker: string;
 }
 

@@ -50,6 +50,8 @@ export interface JobTimeline {
   seenAt: number;
   /** The node's own work inside the worker's child (runNodeJob). */
   workerMs: number;
+  /** The forced GC after it in the child (memory release, not queue overhead). */
+  gcMs: number;
   cached: boolean;
 }
 
@@ -74,7 +76,13 @@ export class QueueClient implements RemoteNodes {
   private reconciling = false;
   private readonly watched = new WeakSet<AbortSignal>();
   /** What the queue cost, for `npm run bench -- distributed`: enqueue time, and per finished job its timeline. */
+  /**
+   * enqueueMs: wall time with at least one enqueue in flight (adds of a fan-out overlap on one
+   * connection; summing each one's wall would count the same milliseconds several times).
+   */
   readonly stats = { jobs: 0, enqueueMs: 0, requeued: 0, finished: [] as JobTimeline[] };
+  private enqueuesInFlight = 0;
+  private enqueueBusySince = 0;
 
   private constructor(private readonly o: QueueRunOptions) {
     this.queue = new Queue<NodeJobData>(QUEUE_NAME, { connection: o.target.connection });
@@ -109,18 +117,28 @@ export class QueueClient implements RemoteNodes {
     return `${this.storeTag}-${key}${force ? `-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` : ''}`;
   }
 
-  private async enqueue(w: Waiting): Promise<void> {
-    const t0 = performance.now();
-    const existing = await this.queue.getJob(w.jobId);
-    const state = existing ? await existing.getState() : undefined;
+  /** Adds the node's job unless one with its id is queued or running; true when this call added it. */
+  private async enqueue(w: Waiting): Promise<boolean> {
+    if (this.enqueuesInFlight++ === 0) this.enqueueBusySince = performance.now();
+    try {
+      return await this.add(w);
+    } finally {
+      if (--this.enqueuesInFlight === 0) this.stats.enqueueMs += performance.now() - this.enqueueBusySince;
+    }
+  }
+
+  private async add(w: Waiting): Promise<boolean> {
+    // One round trip in the common case (no such job yet), then the add.
+    const state = await this.queue.getJobState(w.jobId);
+    let added = false;
     if (state === 'failed') {
       // Failed before (an earlier run): its attempts start anew.
-      await existing!.retry('failed');
-    } else if (!existing || state === 'completed') {
+      await (await this.queue.getJob(w.jobId))?.retry('failed');
+    } else if (state === 'unknown' || state === 'completed') {
       // Completed before, yet its output is missing now (a job is enqueued only on a miss: the
       // entry was removed since): run it again. A job waiting or running (another run's, same
       // key) is left alone and shared.
-      if (existing) await existing.remove();
+      if (state === 'completed') await this.queue.remove(w.jobId);
       await this.queue.add(w.node.step.name, w.data, {
         jobId: w.jobId,
         attempts: this.o.attempts ?? 3,
@@ -128,8 +146,9 @@ export class QueueClient implements RemoteNodes {
         removeOnComplete: { age: 3600, count: 10_000 },
         removeOnFail: { age: 7 * 24 * 3600 },
       });
+      added = true;
     }
-    this.stats.enqueueMs += performance.now() - t0;
+    return added;
   }
 
   run(node: PlanNode, key: string, inputs: InputRefs, o: { force: boolean; signal: AbortSignal; report: Reporter }): Promise<void> {
@@ -141,7 +160,9 @@ export class QueueClient implements RemoteNodes {
       const w: Waiting = { node, data, jobId, signal: o.signal, report: o.report, resolve, reject, failuresSaid: 0 };
       this.waiting.set(jobId, w);
       this.enqueue(w).then(
-        () => this.settle(jobId),
+        // A job of ours is new: its events tell the rest. A shared one may have finished
+        // before this run listened for it.
+        (added) => (added ? undefined : this.settle(jobId)),
         () => {
           /* Redis unreachable right now: the reconciliation enqueues it when it is back */
         },
@@ -177,8 +198,8 @@ export class QueueClient implements RemoteNodes {
     const seenAt = Date.now();
     w.resolve();
     const record = (j: Job<NodeJobData> | undefined) => {
-      const r = j?.returnvalue as { ms?: number; cached?: boolean } | undefined;
-      this.stats.finished.push({ node: w.node.id, addedAt: j?.timestamp ?? seenAt, processedAt: j?.processedOn ?? seenAt, finishedAt: j?.finishedOn ?? seenAt, seenAt, workerMs: r?.ms ?? 0, cached: r?.cached ?? false });
+      const r = j?.returnvalue as { ms?: number; gcMs?: number; cached?: boolean } | undefined;
+      this.stats.finished.push({ node: w.node.id, addedAt: j?.timestamp ?? seenAt, processedAt: j?.processedOn ?? seenAt, finishedAt: j?.finishedOn ?? seenAt, seenAt, workerMs: r?.ms ?? 0, gcMs: r?.gcMs ?? 0, cached: r?.cached ?? false });
     };
     if (job) record(job);
     else void this.queue.getJob(jobId).then(record, () => record(undefined));

@@ -13,9 +13,13 @@
  *   pickup      processedAt − max(addedAt, when a worker slot became free for it): a worker
  *               was idle and the job was there, yet not taken yet;
  *   notice      seenAt − finishedAt: the worker finished, the submitter had not learnt it yet;
- *   enqueue     enqueueMs / jobs: the submitter's own Redis round trips to add a job;
- *   processor   (finishedAt − processedAt) − workerMs: the job's wall in the worker process
- *               less the node's own work in the sandboxed child (child start, IPC, store open).
+ *   enqueue     enqueueMs / jobs: the submitter's wall time with an add in flight (its own
+ *               Redis round trips; overlapping adds of a fan-out counted once);
+ *   processor   (finishedAt − processedAt) − workerMs − gcMs: the job's wall in the worker
+ *               process less the node's own work in its job process and the forced GC after it
+ *               (IPC both ways, BullMQ's calls around the job).
+ * The GC after each node (gc ms) is memory release the local executor does after every node it
+ * runs as well; it is shown beside the overhead, not in it.
  * Which slot ran which job is not recorded, so slots are rebuilt: jobs in pickup order, each
  * given the slot that became free last before it was taken (the smallest pickup it can have).
  */
@@ -29,6 +33,10 @@ import type { Store } from '../../src/cache/store-api.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { parseQueueUrl } from '../../src/queue/connection.js';
 import { QueueClient, type JobTimeline } from '../../src/queue/submit.js';
+import { ChildPool } from '../../src/queue/child-pool.js';
+import type { NodeJobData } from '../../src/queue/protocol.js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { runSweep, type SweepOutcome } from '../../src/run-sweep.js';
 import { loadSweep, type SweepLoadOptions } from '../../src/spec/sweep.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
@@ -40,7 +48,6 @@ const SPEC = join(PACKAGE_ROOT, 'pipelines', QUICK ? 'quickstart.yaml' : 'sweep.
 const LOAD: SweepLoadOptions = QUICK ? { sweep: ['train.epochs=1,2', 'sample_interval=5,10'] } : {};
 const TSX = join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const CLI = join(PACKAGE_ROOT, 'src', 'cli.ts');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Way {
   run: string;
@@ -58,6 +65,7 @@ function overhead(stats: QueueClient['stats'], workers: number) {
   let pickup = 0;
   let notice = 0;
   let processor = 0;
+  let gc = 0;
   for (const j of jobs) {
     // The slot free latest before the job was taken (jobs on one slot never overlap).
     let best = -1;
@@ -66,10 +74,48 @@ function overhead(stats: QueueClient['stats'], workers: number) {
     pickup += Math.max(0, j.processedAt - Math.max(j.addedAt, slots[best]));
     slots[best] = j.finishedAt;
     notice += Math.max(0, j.seenAt - j.finishedAt);
-    processor += Math.max(0, j.finishedAt - j.processedAt - j.workerMs);
+    processor += Math.max(0, j.finishedAt - j.processedAt - j.workerMs - j.gcMs);
+    gc += j.gcMs;
   }
   const n = Math.max(1, jobs.length);
-  return { n: jobs.length, pickup: pickup / n, notice: notice / n, enqueue: stats.enqueueMs / Math.max(1, stats.jobs), processor: processor / n, work: jobs.reduce((s, j: JobTimeline) => s + j.workerMs, 0) / n };
+  return { n: jobs.length, pickup: pickup / n, notice: notice / n, enqueue: stats.enqueueMs / Math.max(1, stats.jobs), processor: processor / n, gc: gc / n, work: jobs.reduce((s, j: JobTimeline) => s + j.workerMs, 0) / n };
+}
+
+/**
+ * The queue's parts with nothing else running (same Redis, this process): a PING, one enqueue
+ * as QueueClient does it (getJobState, add), and one job-process round trip (ChildPool with a
+ * stand-in child that answers at once). The floor the overhead above would reach on an idle
+ * machine; the gap to it is the 2 cores being shared with MLX, the submitter and Redis.
+ */
+async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: number; ipc: number }> {
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue('mlxi-bench-floor', { connection });
+  try {
+    await queue.waitUntilReady();
+    const data = { spec: 'x'.repeat(2000), inputs: { a: { key: 'k'.repeat(64), contentId: 'c'.repeat(64) } } };
+    const mean = async (f: (i: number) => Promise<unknown>) => {
+      for (let i = 0; i < 20; i++) await f(-i - 1); // warm up (scripts loaded, JIT)
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await f(i);
+      return (performance.now() - t0) / n;
+    };
+    const ping = await mean(() => connection.ping());
+    const enqueue = await mean(async (i) => {
+      const jobId = `floor-${i}`;
+      if ((await queue.getJobState(jobId)) === 'unknown') await queue.add('n', data, { jobId, attempts: 3, removeOnComplete: true });
+    });
+    const pool = await ChildPool.start(1, join(PACKAGE_ROOT, 'test', 'distributed', 'fixtures', 'echo-child.mjs'), process.env, () => {}, []);
+    try {
+      const ipc = await mean(() => pool.run({ node: 'floor', source: { specText: data.spec } } as unknown as NodeJobData));
+      return { ping, enqueue, ipc };
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    connection.disconnect();
+  }
 }
 
 /** The first path (a.b[2].c) where the values differ, and the values there. */
@@ -95,15 +141,23 @@ function stepMeans(jobs: JobTimeline[]): string {
   return [...by].map(([s, ms]) => `${s} ${(ms.reduce((a, b) => a + b, 0) / ms.length / 1000).toFixed(2)} s × ${ms.length}`).join(', ');
 }
 
-function spawnWorker(url: string, dir: string, i: number): ChildProcess {
+/** A worker process; `ready` resolves on its start line (its job processes loaded). */
+function spawnWorker(url: string, dir: string, i: number): ChildProcess & { ready: Promise<void> } {
   const args = ['--expose-gc', '--import', TSX, CLI, '--models-dir', join(dir, 'models'), '--cache-dir', join(dir, `worker-${i}-cache`), 'worker', '--queue', url, '--concurrency', '1'];
   const p = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env } });
   let err = '';
-  p.stderr!.on('data', (d: Buffer) => (err = (err + d.toString('utf8')).slice(-4000)));
-  p.once('exit', (code, sig) => {
-    if (code !== 0 && code !== null && sig === null) console.error(`worker ${i} exited with ${code}:\n${err}`);
+  const ready = new Promise<void>((resolve, reject) => {
+    p.stderr!.on('data', (d: Buffer) => {
+      err = (err + d.toString('utf8')).slice(-4000);
+      if (/^worker \S+ on /m.test(err)) resolve();
+    });
+    p.once('exit', (code, sig) => {
+      if (code !== 0 && code !== null && sig === null) console.error(`worker ${i} exited with ${code}:\n${err}`);
+      reject(new Error(`worker ${i} exited at start (see its output above); run: node --import tsx src/cli.ts worker --queue ${url}`));
+    });
   });
-  return p;
+  ready.catch(() => {});
+  return Object.assign(p, { ready });
 }
 
 async function stopWorker(p: ChildProcess): Promise<void> {
@@ -135,13 +189,11 @@ export default async function (): Promise<BenchSection> {
         const outcome = await runSweep(sweep, opts);
         return { run: 'local executor (concurrency 2)', wallMs: performance.now() - t0, outcome, store };
       }
-      const mine: ChildProcess[] = [];
+      const mine: (ChildProcess & { ready: Promise<void> })[] = [];
       for (let i = 0; i < nWorkers; i++) mine.push(spawnWorker(redis.url, dir, i));
       workers.push(...mine);
-      // Let the workers start (loading the CLI takes a few seconds) so the wall time is the run's.
-      await sleep(QUICK ? 6000 : 10_000);
-      // A worker that could not start would leave the run waiting for ever.
-      if (mine.some((p) => p.exitCode !== null || p.signalCode !== null)) throw new Error(`a worker exited at start (see its output above); run: node --import tsx src/cli.ts worker --queue ${redis.url}`);
+      // Wait for the workers' start lines (their job processes loaded) so the wall time is the run's.
+      await Promise.all(mine.map((p) => p.ready));
       const client = await QueueClient.open({ target: parseQueueUrl(redis.url), store: storeValue, source: { specPath: SPEC, specText: sweep.base.text, load: { ...LOAD, cwd: process.cwd() } } });
       try {
         const t0 = performance.now();
@@ -228,6 +280,7 @@ export default async function (): Promise<BenchSection> {
     }
     const byStep = (m: Map<string, number>) => [...m].map(([s, n]) => `${n} ${s}`).join(', ');
 
+    const floor = await floors(redis.url);
     const ran = (o: SweepOutcome) => [...o.results.values()].filter((r) => r.status === 'ran').length;
     const local = ways[0];
     const rows = ways.map((w) => {
@@ -241,6 +294,7 @@ export default async function (): Promise<BenchSection> {
           'notice ms': o.notice,
           'enqueue ms': o.enqueue,
           'processor ms': o.processor,
+          'gc ms': o.gc,
           'node work ms': o.work,
           requeued: w.stats.requeued,
         });
@@ -256,8 +310,9 @@ export default async function (): Promise<BenchSection> {
         ...differingDetail.map((d) => `Differs (local | 1 worker | 2 workers): ${d}`),
         ...ways.filter((w) => w.stats).map((w) => `Node work by step, ${w.run} (mean workerMs: the node's own work in the child): ${stepMeans(w.stats!.finished)}.`),
         `Outcome: ${ways.map((w) => `${w.run}: ${w.outcome.status}`).join('; ')}.`,
-        'Overhead per node = pickup (processedAt − max(addedAt, when a worker slot became free): an idle worker had not taken the job yet; the wait while every worker was busy is not counted) + notice (seenAt − finishedAt: the submitter learning the job finished) + enqueue (enqueueMs / jobs) + processor (job wall in the worker process − the node\'s own work in its sandboxed child: child start, IPC, store open). Slots are rebuilt from the timelines (each job on the slot freed last before it was taken).',
-        `One machine (2 cores): the workers share the cores with the submitter and Redis, so 2 workers cannot show a scale-out here, only that the queue costs little per node. Workers were started ${QUICK ? 6 : 10} s before each queued run (not counted).`,
+        'Overhead per node = pickup (processedAt − max(addedAt, when a worker slot became free): an idle worker had not taken the job yet; the wait while every worker was busy is not counted) + notice (seenAt − finishedAt: the submitter learning the job finished) + enqueue (the submitter\'s wall time with an add in flight ÷ jobs) + processor (job wall in the worker process − the node\'s own work and the GC after it in the job process: IPC, BullMQ\'s calls around the job). gc ms: the forced GC after each node (MLX frees memory only then), which the local executor does after every node too, so it is not queue overhead. Slots are rebuilt from the timelines (each job on the slot freed last before it was taken).',
+        `The floor, measured after the runs with nothing else going on (same Redis, ${200} of each): Redis PING ${floor.ping.toFixed(3)} ms; one enqueue as the submitter does it (getJobState + add) ${floor.enqueue.toFixed(3)} ms; one job-process round trip (IPC both ways, a stand-in child answering at once) ${floor.ipc.toFixed(3)} ms. The overhead above is these plus BullMQ's own calls around a job (moveToActive, moveToFinished, the completed event) on 2 cores that MLX, the submitter and Redis share.`,
+        `One machine (2 cores): the workers share the cores with the submitter and Redis, so 2 workers cannot show a scale-out here, only that the queue costs little per node. Each queued run started once its workers had said they were ready (their start is not counted).`,
       ],
     };
   } finally {
