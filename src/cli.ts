@@ -304,9 +304,10 @@ const cacheCmd = program
   .command('cache')
   .description('inspect and maintain the local artifact cache (--cache-dir)')
   // These read the SQLite database itself: say so rather than quietly use --cache-dir.
-  .hook('preAction', () => {
+  .hook('preAction', (_cache, action) => {
     const loc = storeLocation();
-    if (loc.backend !== 'local') throw UsageError.one(`cache ls/verify/gc work on the local cache, not on --store ${describeStore(loc)}`, 'drop --store (and MLX_INTRADAY_STORE) to maintain the local cache in --cache-dir; a shared store is kept by content hash and needs no verify (every read checks its sha256)', { file: `--store ${describeStore(loc)}` });
+    if (action.name() === 'gc' && action.opts().orphans && action.opts().olderThan === undefined && action.opts().keepRuns === undefined) return; // any store
+    if (loc.backend !== 'local') throw UsageError.one(`cache ls/verify/gc work on the local cache, not on --store ${describeStore(loc)}`, 'drop --store (and MLX_INTRADAY_STORE) to maintain the local cache in --cache-dir; a shared store is kept by content hash and needs no verify (every read checks its sha256), and `cache gc --orphans` removes what killed writers left in it', { file: `--store ${describeStore(loc)}` });
   });
 cacheCmd
   .command('ls')
@@ -358,11 +359,22 @@ cacheCmd
   });
 cacheCmd
   .command('gc')
-  .description('remove entries by age and/or keep only what the last N runs used')
+  .description('remove entries by age and/or keep only what the last N runs used; --orphans alone also works on a shared --store')
   .option('--older-than <age>', 'remove entries not used for this long, e.g. 7d, 12h, 30m')
   .option('--keep-runs <n>', 'keep only entries used by the last N runs', int('--keep-runs'))
-  .action((o: { olderThan?: string; keepRuns?: number }) => {
-    if (o.olderThan === undefined && o.keepRuns === undefined) throw UsageError.one('cache gc needs --older-than AGE or --keep-runs N', 'e.g. mlx-intraday cache gc --older-than 30d', { file: 'cache gc' });
+  .option('--orphans', 'remove what killed writers left (temp files, blobs no entry names) once an hour old; the local cache does this on every gc')
+  .action(async (o: { olderThan?: string; keepRuns?: number; orphans?: boolean }) => {
+    if (o.olderThan === undefined && o.keepRuns === undefined && !o.orphans) throw UsageError.one('cache gc needs --older-than AGE, --keep-runs N or --orphans', 'e.g. mlx-intraday cache gc --older-than 30d', { file: 'cache gc' });
+    if (storeLocation().backend !== 'local') {
+      const store = await openGlobalStore();
+      try {
+        const r = await store.artifacts.collectOrphans!();
+        console.log(`removed ${r.files} orphan file(s) from ${describeStore(storeLocation())}, freed ${formatBytes(r.bytes)}`);
+      } finally {
+        store.close();
+      }
+      return;
+    }
     const cache = ArtifactCache.open(globals().cacheDir);
     try {
       const r = cache.gc({ olderThanMs: o.olderThan ? parseDuration(o.olderThan) : undefined, keepRuns: o.keepRuns });

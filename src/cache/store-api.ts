@@ -48,6 +48,12 @@ export interface ArtifactStore {
   /** Counts as a use (cache hits), so age-based gc keeps it. */
   touch(key: string): Promise<void>;
   remove(key: string): Promise<void>;
+  /**
+   * Shared stores (folder, S3): removes what killed writers left (temp files, blobs no entry
+   * names) once `minAgeMs` old (default an hour: a younger one may be a write in progress on
+   * another machine). The local cache does this in its own gc.
+   */
+  collectOrphans?(minAgeMs?: number): Promise<{ files: number; bytes: number }>;
 }
 
 /** Run records: written as a run goes, read by `runs ls/show`. */
@@ -65,7 +71,7 @@ export interface RunRecords {
 }
 
 /** A backend whose answers are immediate (local disk): `asyncArtifacts` / `asyncRuns` wrap it. */
-export type Immediate<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : T[K] };
+export type Immediate<T> = { [K in keyof T]: NonNullable<T[K]> extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : T[K] };
 
 /** The async face of an immediate artifact store (a throw becomes a rejection). */
 export function asyncArtifacts(s: Immediate<ArtifactStore>): ArtifactStore {
@@ -75,6 +81,7 @@ export function asyncArtifacts(s: Immediate<ArtifactStore>): ArtifactStore {
     store: async (key, input) => s.store(key, input),
     touch: async (key) => s.touch(key),
     remove: async (key) => s.remove(key),
+    ...(s.collectOrphans && { collectOrphans: async (minAgeMs?: number) => s.collectOrphans!(minAgeMs) }),
   };
 }
 

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
 import { startS3, type S3Server } from '../support/s3-server.js';
@@ -82,6 +82,10 @@ describe.skipIf(!redisAvailable())('queue and stores on the command line', () =>
     const show = cli(['--store', store, 'runs', 'show', list[0].id], env, elsewhere);
     expect(show.status, show.stderr).toBe(0);
     expect(show.stdout).toMatch(/train\s+ran/);
+    // Collecting orphans on S3: every blob here is named or young, so nothing goes.
+    const gc = cli(['--store', store, 'cache', 'gc', '--orphans'], env, elsewhere);
+    expect(gc.status, gc.stderr).toBe(0);
+    expect(gc.stdout).toMatch(/removed 0 orphan file\(s\) from s3:\/\//);
     // A second run is all hits, answered from the store without the worker.
     const again = cli(['--models-dir', join(dir, 'models'), 'run', 'spec.yaml', '--queue', redis.url], env, dir);
     expect(again.status, again.stderr).toBe(0);
@@ -132,6 +136,25 @@ describe("the spec's store:", () => {
     expect(cli(['--store', `folder:${other}`, '--models-dir', join(dir, 'models'), 'run', join(dir, 'spec.yaml')], {}, elsewhere).status).toBe(0);
     expect(JSON.parse(cli(['--store', `folder:${other}`, 'runs', 'ls', '--json'], {}, elsewhere).stdout)).toHaveLength(1);
     expect(JSON.parse(cli(['--store', `folder:${join(dir, 'shared-store')}`, 'runs', 'ls', '--json'], {}, elsewhere).stdout)).toHaveLength(1);
+
+    // A killed writer's leftover in the shared folder (a blob no entry names, hours old) goes
+    // with cache gc --orphans; the named blobs stay (the next run is all hits).
+    const shared = join(dir, 'shared-store');
+    const orphan = join(shared, 'blobs', 'ab', `ab${'0'.repeat(62)}.safetensors`);
+    mkdirSync(dirname(orphan), { recursive: true });
+    writeFileSync(orphan, 'leftover');
+    const hoursAgo = new Date(Date.now() - 3 * 3_600_000);
+    utimesSync(orphan, hoursAgo, hoursAgo);
+    const gc = cli(['--store', `folder:${shared}`, 'cache', 'gc', '--orphans'], {}, elsewhere);
+    expect(gc.status, gc.stderr).toBe(0);
+    expect(gc.stdout).toMatch(/removed 1 orphan file\(s\) from .*shared-store, freed 8 B/);
+    expect(existsSync(orphan)).toBe(false);
+    const hits = cli(['--models-dir', join(dir, 'models'), 'run', join(dir, 'spec.yaml')], {}, elsewhere);
+    expect(hits.status, hits.stderr).toBe(0);
+    expect(hits.stdout + hits.stderr).toMatch(/0 ran/);
+    const byAge = cli(['--store', `folder:${shared}`, 'cache', 'gc', '--older-than', '1d'], {}, elsewhere);
+    expect(byAge.status).toBe(2);
+    expect(byAge.stderr).toMatch(/cache ls\/verify\/gc work on the local cache/);
 
     writeFileSync(join(dir, 'bad.yaml'), `name: bad\nstore: ftp://somewhere\n${SPEC.split('\n').slice(1).join('\n')}`);
     const bad = cli(['validate', join(dir, 'bad.yaml')], {}, elsewhere);
