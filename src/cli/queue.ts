@@ -31,7 +31,7 @@ export async function openRunQueue(url: string, spec: Spec, load: SweepLoadOptio
 export function registerWorkerCommand(program: Command, globals: () => { cacheDir: string; modelsDir: string; store?: string }): void {
   program
     .command('worker')
-    .description('run pipeline nodes from a queue (each in a sandboxed child process) until stopped; start one or more per machine')
+    .description('run pipeline nodes from a queue (each in a job process of its own, kept warm) until stopped; start one or more per machine')
     .requiredOption('--queue <url>', 'the Redis the runs enqueue on, e.g. redis://127.0.0.1:6379')
     .option('--concurrency <n>', 'jobs at once on this machine (default 1)', (v: string) => {
       const n = Number(v);

@@ -66,6 +66,7 @@ function overhead(stats: QueueClient['stats'], workers: number) {
   let notice = 0;
   let processor = 0;
   let gc = 0;
+  const procs: { ms: number; node: string }[] = [];
   for (const j of jobs) {
     // The slot free latest before the job was taken (jobs on one slot never overlap).
     let best = -1;
@@ -74,11 +75,13 @@ function overhead(stats: QueueClient['stats'], workers: number) {
     pickup += Math.max(0, j.processedAt - Math.max(j.addedAt, slots[best]));
     slots[best] = j.finishedAt;
     notice += Math.max(0, j.seenAt - j.finishedAt);
-    processor += Math.max(0, j.finishedAt - j.processedAt - j.workerMs - j.gcMs);
+    const proc = Math.max(0, j.finishedAt - j.processedAt - j.workerMs - j.gcMs);
+    processor += proc;
+    procs.push({ ms: proc, node: j.node });
     gc += j.gcMs;
   }
   const n = Math.max(1, jobs.length);
-  return { n: jobs.length, pickup: pickup / n, notice: notice / n, enqueue: stats.enqueueMs / Math.max(1, stats.jobs), processor: processor / n, gc: gc / n, work: jobs.reduce((s, j: JobTimeline) => s + j.workerMs, 0) / n };
+  return { n: jobs.length, pickup: pickup / n, notice: notice / n, enqueue: stats.enqueueMs / Math.max(1, stats.jobs), processor: processor / n, processorSpread: spread(procs), gc: gc / n, work: jobs.reduce((s, j: JobTimeline) => s + j.workerMs, 0) / n };
 }
 
 /**
@@ -116,6 +119,14 @@ async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: nu
     await queue.close();
     connection.disconnect();
   }
+}
+
+/** Median and the largest few of per-job values (a mean hides a single slow job). */
+function spread(v: { ms: number; node: string }[]): string {
+  if (!v.length) return 'no jobs';
+  const sorted = [...v].sort((a, b) => a.ms - b.ms);
+  const top = sorted.slice(-3).reverse();
+  return `median ${sorted[Math.floor(sorted.length / 2)].ms.toFixed(1)} ms, largest ${top.map((x) => `${x.ms.toFixed(0)} (${x.node})`).join(', ')}`;
 }
 
 /** The first path (a.b[2].c) where the values differ, and the values there. */
@@ -308,6 +319,7 @@ export default async function (): Promise<BenchSection> {
         `Points whose train metrics differ between the three ways: ${metricMismatches} of ${sweep.points.length} (must be 0).`,
         `Node keys in the run records: ${allKeys.size} (the same set in all three stores: ${keySets.every((k) => k.size === allKeys.size) ? 'yes' : 'NO'}). Same artifact checksum in all three: ${sameChecksum}. Checksum differs only through timing/path meta (${[...VOLATILE].join(', ')}), arrays byte-identical: ${sameButVolatile}${volatileSteps.size ? ` (${byStep(volatileSteps)})` : ''}. Arrays byte-identical but other meta differs: ${metaOnly}${differingSteps.size ? ` (${byStep(differingSteps)}; details below)` : ''}. Arrays differ: ${arraysDiffer}; missing in some store: ${missing} (both must be 0).`,
         ...differingDetail.map((d) => `Differs (local | 1 worker | 2 workers): ${d}`),
+        ...ways.filter((w) => w.stats).map((w) => `Processor ms per job, ${w.run}: ${overhead(w.stats!, w.workers!).processorSpread}.`),
         ...ways.filter((w) => w.stats).map((w) => `Node work by step, ${w.run} (mean workerMs: the node's own work in the child): ${stepMeans(w.stats!.finished)}.`),
         `Outcome: ${ways.map((w) => `${w.run}: ${w.outcome.status}`).join('; ')}.`,
         'Overhead per node = pickup (processedAt − max(addedAt, when a worker slot became free): an idle worker had not taken the job yet; the wait while every worker was busy is not counted) + notice (seenAt − finishedAt: the submitter learning the job finished) + enqueue (the submitter\'s wall time with an add in flight ÷ jobs) + processor (job wall in the worker process − the node\'s own work and the GC after it in the job process: IPC, BullMQ\'s calls around the job). gc ms: the forced GC after each node (MLX frees memory only then), which the local executor does after every node too, so it is not queue overhead. Slots are rebuilt from the timelines (each job on the slot freed last before it was taken).',

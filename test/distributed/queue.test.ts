@@ -1,6 +1,6 @@
 /**
  * Distributed runs on loopback, against a real redis-server and real worker processes (the CLI,
- * each job in a sandboxed child): a sweep run by 2 workers equals the same sweep run locally
+ * each job in a job process): a sweep run by 2 workers equals the same sweep run locally
  * (same keys, same artifact checksums, same metrics); a worker killed with SIGKILL mid-node and
  * a Redis restart mid-sweep still end with identical results; a poisoned node fails once per
  * attempt, is reported with its step, batch and tickers, and blocks nothing independent of it.
@@ -199,13 +199,13 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     await Promise.all(ws.map((w) => w.exited));
   }, 300_000);
 
-  it('a worker killed with SIGKILL in the middle of a node: its sandboxed child stops too, the job is retried on the other worker and the sweep ends identical', async () => {
+  it('a worker killed with SIGKILL in the middle of a node: its job process stops too, the job is retried on the other worker and the sweep ends identical', async () => {
     const dir = tempDir('mlxi-dist-kill-');
     const ws = [startWorker(redis.url, join(dir, 'models-w')), startWorker(redis.url, join(dir, 'models-w'))];
     await waitFor('the workers to start', () => ws.every(ready));
     let victim: WorkerProc | undefined;
     const run = runQueued(redis, dir, writeSpec(dir));
-    // The first worker seen starting a train node dies with it (worker and sandboxed child).
+    // The first worker seen starting a train node dies with it (worker and job process).
     await waitFor('a worker to start a train node', () => (victim = ws.find((w) => w.lines.some((l) => /^start train/.test(l)))) !== undefined);
     // The worker process alone, as the OOM killer would; its child (the node's work) must not linger.
     const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(victim!.child.pid)], { encoding: 'utf8' }).stdout.split('\n').map(Number).filter(Boolean);
