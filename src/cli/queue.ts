@@ -5,10 +5,9 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { checkQueueServer, parseQueueUrl } from '../queue/connection.js';
-import { QueueClient } from '../queue/submit.js';
-import { closeJobStores } from '../queue/node-job.js';
-import { startWorker } from '../queue/worker.js';
+// The queue's modules (BullMQ, ioredis, the job runner) load only when a command uses the queue:
+// they are about half of the CLI's start-up time, which every other command would pay.
+import type { QueueClient } from '../queue/submit.js';
 import type { StoreLocation } from '../cache/open-store.js';
 import type { SweepLoadOptions } from '../spec/sweep.js';
 import type { Spec } from '../spec/types.js';
@@ -21,6 +20,7 @@ export function storeValueFor(loc: StoreLocation): string {
 
 /** Opens the queue for `run --queue`: checks Redis keeps jobs, then a client for the executor. */
 export async function openRunQueue(url: string, spec: Spec, load: SweepLoadOptions, store: StoreLocation, warn: (m: string) => void): Promise<QueueClient> {
+  const [{ checkQueueServer, parseQueueUrl }, { QueueClient }] = await Promise.all([import('../queue/connection.js'), import('../queue/submit.js')]);
   const target = parseQueueUrl(url);
   await checkQueueServer(target);
   if (store.backend === 'local') warn(`the store is this machine's local cache (${store.dir}); workers on other machines cannot reach it: use --store folder:PATH or s3://… for them`);
@@ -45,6 +45,7 @@ export function registerWorkerCommand(program: Command, globals: () => { cacheDi
     })
     .action(async (o: { queue: string; concurrency?: number; lockMs?: number }) => {
       const g = globals();
+      const [{ checkQueueServer, parseQueueUrl }, { startWorker }, { closeJobStores }] = await Promise.all([import('../queue/connection.js'), import('../queue/worker.js'), import('../queue/node-job.js')]);
       const target = parseQueueUrl(o.queue);
       await checkQueueServer(target);
       const w = await startWorker({ target, concurrency: o.concurrency, store: g.store, cacheDir: resolve(g.cacheDir), modelsDir: resolve(g.modelsDir), lockMs: o.lockMs });
