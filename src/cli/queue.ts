@@ -60,5 +60,6 @@ export function registerWorkerCommand(program: Command, globals: () => { cacheDi
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));
       });
+      process.exit(0); // nothing left to do; a reconnect timer must not keep the process up
     });
 }

@@ -60,6 +60,11 @@ export class ChildPool {
     return pool;
   }
 
+  /** Jobs running now. */
+  get busy(): number {
+    return this.slots.filter((s) => s.busy).length;
+  }
+
   /** Child pids (tests and logs). */
   get pids(): number[] {
     return this.slots.map((s) => s.child.pid!).filter(Boolean);

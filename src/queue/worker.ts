@@ -38,6 +38,9 @@ function processorFile(): string {
   throw new Error('the queue processor file (src/queue/processor) is missing from this installation');
 }
 
+/** How long a stopping worker with nothing running waits for Redis to acknowledge. */
+const CLOSE_GRACE_MS = 5000;
+
 export async function startWorker(o: WorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
   const log = (line: string) => (o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(redactSecrets(line));
   const concurrency = o.concurrency ?? 1;
@@ -75,7 +78,20 @@ export async function startWorker(o: WorkerOptions): Promise<{ worker: Worker; c
   return {
     worker,
     close: async () => {
-      await worker.close();
+      // BullMQ waits for the jobs in hand, then says goodbye to Redis; with Redis away that
+      // goodbye never comes, so once no job runs here it gets a few seconds, then the
+      // connection is dropped (a job it could not report is handed on when Redis is back).
+      const closed = worker.close().then(() => true);
+      const idle = (async () => {
+        while (pool.busy > 0) await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, CLOSE_GRACE_MS));
+        return false;
+      })();
+      if (!(await Promise.race([closed, idle]))) {
+        log(`the queue's Redis did not answer within ${CLOSE_GRACE_MS / 1000} s of the last job: stopping without it`);
+        // disconnect() itself waits for the connection to settle: do not wait on it either.
+        void worker.disconnect().catch(() => {});
+      }
       await pool.close();
     },
   };

@@ -92,6 +92,28 @@ describe.skipIf(!redisAvailable())('queue and stores on the command line', () =>
     expect(again.stdout + again.stderr).toMatch(/7 cached/);
   }, 300_000);
 
+  it('a worker stopped with SIGTERM while its Redis is down exits 0 within seconds, saying it stopped without Redis', async () => {
+    const own = await startRedis();
+    const dir = tempDir('mlxi-qcli-down-');
+    const lines: string[] = [];
+    const w = spawn(process.execPath, ['--expose-gc', '--import', TSX, CLI, '--models-dir', join(dir, 'models'), 'worker', '--queue', own.url], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((done) => w.once('exit', (code) => done(code)));
+    try {
+      w.stderr!.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
+      const t0 = Date.now();
+      while (!lines.some((l) => l.startsWith('worker ')) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+      await own.kill9();
+      await new Promise((r) => setTimeout(r, 500));
+      w.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+      expect(code, lines.join('\n')).toBe(0);
+      expect(lines.join('\n')).toMatch(/did not answer within 5 s of the last job: stopping without it/);
+    } finally {
+      if (w.exitCode === null) w.kill('SIGKILL');
+      await own.stop();
+    }
+  }, 120_000);
+
   it('bad --queue and --store values exit 2 with what to do, never showing a password', async () => {
     const dir = tempDir('mlxi-qcli-bad-');
     writeFileSync(join(dir, 'spec.yaml'), SPEC);
