@@ -139,14 +139,18 @@ interface AdamState {
   t: number;
 }
 
-/** AdamW with bias correction; decoupled weight decay on matrices (ndim ≥ 2) only. */
-function adamwStep(params: Params, grads: Params, st: AdamState, lr: number, wd: number, clip: number): Params {
+/**
+ * AdamW with bias correction; decoupled weight decay on matrices (ndim ≥ 2) only.
+ * `names` is the model's fixed parameter order (initWeights'): the clipping norm is a float32 sum
+ * over the parameters, so its rounding depends on the order it adds them in, and the order of a
+ * record's keys is not fixed (a state resumed from the store comes back in the store's order).
+ */
+function adamwStep(names: readonly string[], params: Params, grads: Params, st: AdamState, lr: number, wd: number, clip: number): Params {
   const b1 = 0.9;
   const b2 = 0.999;
   const eps = 1e-8;
   st.t += 1;
   const lrT = (lr * Math.sqrt(1 - Math.pow(b2, st.t))) / (1 - Math.pow(b1, st.t));
-  const names = Object.keys(params);
   let scale: mx.array | null = null;
   if (clip > 0) {
     let sq: mx.array | null = null;
@@ -242,6 +246,8 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
   const valueAndGrad = mx.valueAndGrad(lossFn);
   // mx.compile over (batch, weights) → (loss, grads): one graph per batch shape (the last,
   // shorter batch compiles once more). Measured in test/bench/model.bench.ts.
+  // The parameter order of this config (initWeights'), fixed before a resumed state replaces p:
+  // every sum over parameters follows it, so a resume gives the bits of training from scratch.
   const names = Object.keys(p);
   const compiledStep = params.compile
     ? mx.compile((xb: mx.array, yb: mx.array, ...ws: mx.array[]) => {
@@ -309,7 +315,7 @@ export async function trainModel(input: SampleSet, given: Partial<TrainParams> =
       const xb = mx.take(data.Xtr, idx, 0);
       const yb = mx.take(data.ytr, idx, 0);
       const [loss, grads] = gradStep(p, xb, yb);
-      p = adamwStep(p, grads, st, params.learningRate, wd, clip);
+      p = adamwStep(names, p, grads, st, params.learningRate, wd, clip);
       mx.eval(loss, ...Object.values(p), ...Object.values(st.m), ...Object.values(st.v));
       const lv = loss.item() as number;
       if (!Number.isFinite(lv)) {
