@@ -55,7 +55,7 @@ const CASES: Case[] = [
   { name: '--days that is not a number', args: () => ['validate', QUICKSTART, '--days', 'ten'], code: 2, what: /positive whole number/ },
   { name: 'an unknown option', args: () => ['validate', QUICKSTART, '--dayz', '3'], code: 2, what: /unknown option/ },
   { name: 'a run id that does not exist', args: () => ['runs', 'show', 'no-such-run', '--cache-dir', tempDir()], code: 2, what: /no run "no-such-run"/ },
-  { name: 'cache gc without a rule', args: () => ['cache', 'gc', '--cache-dir', tempDir()], code: 2, what: /needs --older-than AGE or --keep-runs N/ },
+  { name: 'cache gc without a rule', args: () => ['cache', 'gc', '--cache-dir', tempDir()], code: 2, what: /needs --older-than AGE, --keep-runs N or --orphans/ },
   { name: 'a bad data row with bad_rows: reject', args: () => ['run', spec('reject-bad-row.yaml'), '--cache-dir', tempDir(), '--models-dir', tempDir()], code: 1, what: /AAPL\.csv:3/ },
 ];
 
