@@ -35,7 +35,7 @@ import { parseQueueUrl } from '../../src/queue/connection.js';
 import { QueueClient, type JobTimeline } from '../../src/queue/submit.js';
 import { ChildPool } from '../../src/queue/child-pool.js';
 import type { NodeJobData } from '../../src/queue/protocol.js';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { runSweep, type SweepOutcome } from '../../src/run-sweep.js';
 import { loadSweep, type SweepLoadOptions } from '../../src/spec/sweep.js';
@@ -86,11 +86,11 @@ function overhead(stats: QueueClient['stats'], workers: number) {
 
 /**
  * The queue's parts with nothing else running (same Redis, this process): a PING, one enqueue
- * as QueueClient does it (getJobState, add), and one job-process round trip (ChildPool with a
- * stand-in child that answers at once). The floor the overhead above would reach on an idle
+ * as QueueClient does it (getJobState, add), a whole no-op job through BullMQ, and one
+ * job-process round trip (ChildPool with a stand-in child that answers at once). The floor the overhead above would reach on an idle
  * machine; the gap to it is the 2 cores being shared with MLX, the submitter and Redis.
  */
-async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: number; ipc: number }> {
+async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: number; ipc: number; bullmqJob: number }> {
   const connection = new Redis(url, { maxRetriesPerRequest: null });
   const queue = new Queue('mlxi-bench-floor', { connection });
   try {
@@ -107,12 +107,28 @@ async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: nu
       const jobId = `floor-${i}`;
       if ((await queue.getJobState(jobId)) === 'unknown') await queue.add('n', data, { jobId, attempts: 3, removeOnComplete: true });
     });
+    // A whole no-op job through BullMQ, one after another (add → a worker in this process →
+    // completed event): the engine's own cost per job, without our processes around it.
+    const events = new QueueEvents('mlxi-bench-floor', { connection: new Redis(url, { maxRetriesPerRequest: null }) });
+    const worker = new Worker('mlxi-bench-floor', async () => ({ ok: true }), { connection: new Redis(url, { maxRetriesPerRequest: null }), concurrency: 1 });
     const pool = await ChildPool.start(1, join(PACKAGE_ROOT, 'test', 'distributed', 'fixtures', 'echo-child.mjs'), process.env, () => {}, []);
     try {
+      await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
+      const bullmqJob = await mean(async (i) => {
+        const jobId = `floor-rt-${i}`;
+        const done = new Promise<void>((resolve) => {
+          const on = ({ jobId: id }: { jobId: string }) => id === jobId && (events.off('completed', on), resolve());
+          events.on('completed', on);
+        });
+        if ((await queue.getJobState(jobId)) === 'unknown') await queue.add('n', data, { jobId, attempts: 3, removeOnComplete: true });
+        await done;
+      });
       const ipc = await mean(() => pool.run({ node: 'floor', source: { specText: data.spec } } as unknown as NodeJobData));
-      return { ping, enqueue, ipc };
+      return { ping, enqueue, ipc, bullmqJob };
     } finally {
       await pool.close();
+      await worker.close();
+      await events.close();
     }
   } finally {
     await queue.obliterate({ force: true }).catch(() => {});
@@ -323,7 +339,7 @@ export default async function (): Promise<BenchSection> {
         ...ways.filter((w) => w.stats).map((w) => `Node work by step, ${w.run} (mean workerMs: the node's own work in the child): ${stepMeans(w.stats!.finished)}.`),
         `Outcome: ${ways.map((w) => `${w.run}: ${w.outcome.status}`).join('; ')}.`,
         'Overhead per node = pickup (processedAt − max(addedAt, when a worker slot became free): an idle worker had not taken the job yet; the wait while every worker was busy is not counted) + notice (seenAt − finishedAt: the submitter learning the job finished) + enqueue (the submitter\'s wall time with an add in flight ÷ jobs) + processor (job wall in the worker process − the node\'s own work and the GC after it in the job process: IPC, BullMQ\'s calls around the job). gc ms: the forced GC after each node (MLX frees memory only then), which the local executor does after every node too, so it is not queue overhead. Slots are rebuilt from the timelines (each job on the slot freed last before it was taken). The parts can overlap: BullMQ\'s finishing script both completes a job and hands its worker the next waiting one, so with jobs back to back its time is in one job\'s notice and the next one\'s processor; along a chain of dependent nodes they add up. The sum is an upper bound.',
-        `The floor, measured after the runs with nothing else going on (same Redis, ${200} of each): Redis PING ${floor.ping.toFixed(3)} ms; one enqueue as the submitter does it (getJobState + add) ${floor.enqueue.toFixed(3)} ms; one job-process round trip (IPC both ways, a stand-in child answering at once) ${floor.ipc.toFixed(3)} ms. The overhead above is these plus BullMQ's own calls around a job (moveToActive, moveToFinished, the completed event) on 2 cores that MLX, the submitter and Redis share.`,
+        `The floor, measured after the runs with nothing else going on (same Redis, ${200} of each): Redis PING ${floor.ping.toFixed(3)} ms; one enqueue as the submitter does it (getJobState + add) ${floor.enqueue.toFixed(3)} ms; one job-process round trip (IPC both ways, a stand-in child answering at once) ${floor.ipc.toFixed(3)} ms; a whole no-op job through BullMQ, one after another in this one process (enqueue as above, a worker takes it, completes it, the completed event arrives) ${floor.bullmqJob.toFixed(3)} ms. The overhead above is these across four processes (submitter, Redis, worker, job process) on 2 cores that MLX shares.`,
         `One machine (2 cores): the workers share the cores with the submitter and Redis, so 2 workers cannot show a scale-out here, only that the queue costs little per node. Each queued run started once its workers had said they were ready (their start is not counted).`,
       ],
     };
