@@ -140,7 +140,7 @@ export class ChildPool {
       // Jobs waiting here fail (the queue retries them elsewhere) rather than wait for ever.
       this.log(`cannot start a job process: ${e.message}; trying again in 5 s`);
       for (const w of this.waiters.splice(0)) w.reject(new Error(`this worker cannot start a job process: ${e.message}`));
-      if (!this.closing) setTimeout(() => this.replace(), 5000).unref();
+      setTimeout(() => this.closing || this.replace(), 5000).unref();
     });
   }
 

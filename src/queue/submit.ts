@@ -75,10 +75,10 @@ export class QueueClient implements RemoteNodes {
   private readonly storeTag: string;
   private reconciling = false;
   private readonly watched = new WeakSet<AbortSignal>();
-  /** What the queue cost, for `npm run bench -- distributed`: enqueue time, and per finished job its timeline. */
   /**
-   * enqueueMs: wall time with at least one enqueue in flight (adds of a fan-out overlap on one
-   * connection; summing each one's wall would count the same milliseconds several times).
+   * What the queue cost, for `npm run bench -- distributed`: per finished job its timeline, and
+   * enqueueMs, the wall time with at least one enqueue in flight (adds of a fan-out overlap on
+   * one connection; summing each one's wall would count the same milliseconds several times).
    */
   readonly stats = { jobs: 0, enqueueMs: 0, requeued: 0, finished: [] as JobTimeline[] };
   private enqueuesInFlight = 0;

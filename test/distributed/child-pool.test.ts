@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ChildPool } from '../../src/queue/child-pool.js';
 import type { NodeJobData, NodeJobProgress } from '../../src/queue/protocol.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { waitFor } from '../runner/helpers.js';
 
 const ECHO = join(PACKAGE_ROOT, 'test', 'distributed', 'fixtures', 'echo-child.mjs');
 const TSX = join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
@@ -22,13 +23,6 @@ const alive = (pid: number) => {
     return false;
   }
 };
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** This process's children running the stand-in. */
 const echoChildren = () =>
@@ -68,7 +62,7 @@ describe('ChildPool', () => {
     const p = await pool(1, {}, log);
     const [first] = p.pids;
     await expect(p.run(job({ node: 'crash' }))).rejects.toThrow(/running crash exited \(code 3\)/);
-    await until('a replacement child', () => p.pids.length === 1 && p.pids[0] !== first);
+    await waitFor('a replacement child', () => p.pids.length === 1 && p.pids[0] !== first, 10_000);
     expect(log.join('\n')).toMatch(/a job process exited \(code 3\); starting another/);
     const r = await p.run(job({ node: 'after', ms: 10 }));
     expect(r.worker).toBe(String(p.pids[0]));
@@ -84,7 +78,7 @@ describe('ChildPool', () => {
     } finally {
       delete process.env.SLOW_START_MS;
     }
-    await until('the first child to exit', () => !alive(first));
+    await waitFor('the first child to exit', () => !alive(first), 10_000);
     const loading = echoChildren();
     expect(loading).toHaveLength(1);
     await p.close();

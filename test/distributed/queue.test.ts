@@ -20,7 +20,7 @@ import { runSweep, type SweepOutcome } from '../../src/run-sweep.js';
 import { loadSweep } from '../../src/spec/sweep.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { tempDir } from '../runner/helpers.js';
+import { tempDir, waitFor } from '../runner/helpers.js';
 
 const TSX = join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const CLI = join(PACKAGE_ROOT, 'src', 'cli.ts');
@@ -67,14 +67,6 @@ function startWorker(redisUrl: string, modelsDir: string, lockMs = 3000): Worker
   const w = { child, lines, exited };
   workers.push(w);
   return w;
-}
-
-async function waitFor(what: string, cond: () => boolean, ms = 120_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Running (a zombie waiting for its new parent to reap it has exited). */

@@ -8,6 +8,15 @@ export function tempDir(prefix = 'mlxi-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Polls `cond` every 50 ms; throws `timed out waiting for <what>` after `ms`. */
+export async function waitFor(what: string, cond: () => boolean, ms = 120_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Writes a spec to a temp file and returns its path. */
 export function writeSpec(text: string, dir = tempDir()): string {
   const p = join(dir, 'spec.yaml');
