@@ -87,8 +87,8 @@ function overhead(stats: QueueClient['stats'], workers: number) {
 /**
  * The queue's parts with nothing else running (same Redis, this process): a PING, one enqueue
  * as QueueClient does it (getJobState, add), a whole no-op job through BullMQ, and one
- * job-process round trip (ChildPool with a stand-in child that answers at once). The floor the overhead above would reach on an idle
- * machine; the gap to it is the 2 cores being shared with MLX, the submitter and Redis.
+ * job-process round trip (ChildPool with a stand-in child that answers at once): what the
+ * overhead above is made of, each on an idle machine and in one process.
  */
 async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: number; ipc: number; bullmqJob: number }> {
   const connection = new Redis(url, { maxRetriesPerRequest: null });
@@ -108,7 +108,9 @@ async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: nu
       if ((await queue.getJobState(jobId)) === 'unknown') await queue.add('n', data, { jobId, attempts: 3, removeOnComplete: true });
     });
     // A whole no-op job through BullMQ, one after another (add → a worker in this process →
-    // completed event): the engine's own cost per job, without our processes around it.
+    // completed event): the engine's own cost per job, without our processes around it. The
+    // jobs the enqueue measure left waiting go first, or the worker would start on them.
+    await queue.drain();
     const events = new QueueEvents('mlxi-bench-floor', { connection: new Redis(url, { maxRetriesPerRequest: null }) });
     const worker = new Worker('mlxi-bench-floor', async () => ({ ok: true }), { connection: new Redis(url, { maxRetriesPerRequest: null }), concurrency: 1 });
     const pool = await ChildPool.start(1, join(PACKAGE_ROOT, 'test', 'distributed', 'fixtures', 'echo-child.mjs'), process.env, () => {}, []);
