@@ -49,7 +49,7 @@ export interface RemoteNodes {
    * Runs `node` on a worker; resolves once its output is stored under `key`, rejects with the
    * node's failure. `force`: run even when the store already holds the key (refresh, always-run).
    */
-  run(node: PlanNode, key: string, inputs: InputRefs, o: { force: boolean; signal: AbortSignal; report: Reporter }): Promise<void>;
+  run(node: PlanNode, key: string, inputs: InputRefs, o: { force: boolean; signal: AbortSignal; report: Reporter; stored(key: string): Promise<boolean> }): Promise<void>;
 }
 
 export interface NodeResult {
@@ -146,7 +146,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     const inputs: InputRefs = {};
     for (const dep of node.deps) inputs[dep] = { key: keys.get(dep)!, contentId: contentIds.get(dep)! };
     const force = (opts.refresh?.has(node.step.name) || node.kind.alwaysRun?.(keyContextOf(node, plan, env))) ?? false;
-    await remote.run(node, key, inputs, { force, signal, report });
+    await remote.run(node, key, inputs, { force, signal, report, stored: async (k) => (await cache.lookup(k)) !== undefined });
     if (signal.aborted) throw abortError();
     const record = await cache.lookup(key);
     if (!record) throw new Error(`the worker finished ${node.id} but the store holds no entry under its key ${key.slice(0, 12)}: the workers must use the same --store as this run`);

@@ -4,7 +4,7 @@
  * settings in the environment (worker.ts).
  */
 import type { FromChild, ToChild } from './child-pool.js';
-import { runNodeJob } from './node-job.js';
+import { runNodeJob, WORKER_NAME } from './node-job.js';
 import { collect } from '../util/memory.js';
 
 // The worker that forked this process died (SIGKILL, OOM): stop at once instead of finishing a
@@ -18,9 +18,11 @@ process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
 
 const send = (m: FromChild) => process.connected && process.send!(m);
+const slot = `${WORKER_NAME}/${process.pid}`;
 const aborts = new Map<number, AbortController>();
 
 async function runJob(id: number, data: Extract<ToChild, { type: 'run' }>['data']): Promise<void> {
+  const startedAt = Date.now();
   const abort = new AbortController();
   aborts.set(id, abort);
   let last = 0;
@@ -31,9 +33,11 @@ async function runJob(id: number, data: Extract<ToChild, { type: 'run' }>['data'
       cacheDir: process.env.MLX_INTRADAY_CACHE || 'cache',
       signal: abort.signal,
       progress: (p) => {
-        // At most a few updates a second: each is a Redis round trip on the worker.
+        // At most a few updates a second: each is a Redis round trip on the worker, and one
+        // still in flight delays the job's completion behind it on the same connection. A node's
+        // last "100 %" says nothing its completed event does not.
         const now = Date.now();
-        if (p.fraction !== undefined && now - last < 250 && p.fraction < 1) return;
+        if (p.fraction !== undefined && !p.warn && !p.info && (now - last < 250 || p.fraction >= 1)) return;
         if (p.fraction !== undefined) last = now;
         send({ type: 'progress', id, progress: p });
       },
@@ -43,7 +47,7 @@ async function runJob(id: number, data: Extract<ToChild, { type: 'run' }>['data'
     // when its wrappers are collected (the local executor collects after each node it runs too).
     const g0 = performance.now();
     if (!result.cached) await collect();
-    send({ type: 'done', id, result: { ...result, gcMs: performance.now() - g0 } });
+    send({ type: 'done', id, result: { ...result, gcMs: performance.now() - g0, slot, startedAt, doneAt: Date.now() } });
   } catch (e) {
     await collect();
     send({ type: 'failed', id, message: (e as Error).message });

@@ -37,6 +37,11 @@ export interface NodeJobResult {
   /** The forced GC after the node (MLX frees native memory only then; the local executor does the same after each node it runs). */
   gcMs?: number;
   worker: string;
+  /** Which job process ran it (`worker/pid`). */
+  slot?: string;
+  /** When the job process got the job and when it answered, epoch ms (its wall clock). */
+  startedAt?: number;
+  doneAt?: number;
 }
 
 /** A job's progress updates: the step's progress, or a warning/info line it said (shown on the submitting terminal). */

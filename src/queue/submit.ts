@@ -14,7 +14,7 @@ import type { Reporter } from '../dag/events.js';
 import type { PlanNode } from '../dag/plan.js';
 import { PACKAGE_VERSION } from '../run-env.js';
 import { QUEUE_NAME, type QueueTarget } from './connection.js';
-import { failureOfReason, type NodeJobData, type NodeJobProgress, type PlanSource } from './protocol.js';
+import { failureOfReason, type NodeJobData, type NodeJobProgress, type NodeJobResult, type PlanSource } from './protocol.js';
 
 export interface QueueRunOptions {
   target: QueueTarget;
@@ -38,19 +38,27 @@ export class RemoteNodeError extends Error {
   }
 }
 
-/** One finished job's timeline in epoch ms (Redis and this machine's clocks: one machine in the bench). */
+/**
+ * One finished job's timeline in epoch ms (Date.now(): the submitter's and the job process's
+ * wall clocks, the same clock on one machine, as in the bench). Whole ms: a difference is off by
+ * under 1 ms either way, and unbiased over many jobs; the finer monotonic clock cannot be
+ * compared across processes (performance.timeOrigin is off by up to ~1.5 ms per process).
+ */
 export interface JobTimeline {
   node: string;
-  addedAt: number;
-  /** A worker took it. */
-  processedAt: number;
-  /** The worker finished it. */
-  finishedAt: number;
+  /** The executor handed the node to the queue (its inputs existed). */
+  decidedAt: number;
+  /** The job process got the job. */
+  startedAt: number;
+  /** The job process answered (work and GC done). */
+  doneAt: number;
   /** This process learnt it finished. */
   seenAt: number;
-  /** The node's own work inside the worker's child (runNodeJob). */
+  /** Which job process ran it (`worker/pid`). */
+  slot: string;
+  /** The node's own work inside the job process (runNodeJob). */
   workerMs: number;
-  /** The forced GC after it in the child (memory release, not queue overhead). */
+  /** The forced GC after it in the job process (memory release, not queue overhead). */
   gcMs: number;
   cached: boolean;
 }
@@ -65,6 +73,14 @@ interface Waiting {
   reject(e: Error): void;
   /** Attempts already said as failed (to say each once). */
   failuresSaid: number;
+  /** The timestamp this run's add gave the job (a job under its id with another is older, or another run's). */
+  addedAt?: number;
+  /** A failed job found under its id was given its attempts anew (once: a second failure is the node's). */
+  retriedOld?: boolean;
+  /** When the executor handed it over (for the timeline). */
+  decidedAt: number;
+  /** Whether the store holds the key now (a completed job found under its id may predate a removal). */
+  stored(key: string): Promise<boolean>;
 }
 
 export class QueueClient implements RemoteNodes {
@@ -76,9 +92,9 @@ export class QueueClient implements RemoteNodes {
   private reconciling = false;
   private readonly watched = new WeakSet<AbortSignal>();
   /**
-   * What the queue cost, for `npm run bench -- distributed`: per finished job its timeline, and
-   * enqueueMs, the wall time with at least one enqueue in flight (adds of a fan-out overlap on
-   * one connection; summing each one's wall would count the same milliseconds several times).
+   * What the queue cost, for `npm run bench -- distributed`: per finished job its timeline (from
+   * the completed event, no extra call), and enqueueMs, the wall time with at least one add in
+   * flight (adds of a fan-out overlap on one connection: each ms is counted once).
    */
   readonly stats = { jobs: 0, enqueueMs: 0, requeued: 0, finished: [] as JobTimeline[] };
   private enqueuesInFlight = 0;
@@ -92,8 +108,10 @@ export class QueueClient implements RemoteNodes {
     this.events.on('error', () => {});
     // A completed job's output is in the store (a job completes only after storing it): resolve
     // at once, and read its timeline for the stats afterwards, off the run's path.
-    this.events.on('completed', ({ jobId }) => this.completed(jobId));
+    this.events.on('completed', ({ jobId, returnvalue }) => this.completed(jobId, returnvalue as unknown as NodeJobResult));
     this.events.on('failed', ({ jobId }) => void this.settle(jobId));
+    // The add found a job under its id: see whether it is waiting, running, done or failed.
+    this.events.on('duplicated', ({ jobId }) => void this.settle(jobId));
     this.events.on('progress', ({ jobId, data }) => {
       const w = this.waiting.get(jobId);
       const p = data as unknown as NodeJobProgress;
@@ -117,56 +135,37 @@ export class QueueClient implements RemoteNodes {
     return `${this.storeTag}-${key}${force ? `-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` : ''}`;
   }
 
-  /** Adds the node's job unless one with its id is queued or running; true when this call added it. */
-  private async enqueue(w: Waiting): Promise<boolean> {
+  /** Adds the node's job: one round trip (a job already holding its id stays, and settle() looks at it). */
+  private async enqueue(w: Waiting): Promise<void> {
     if (this.enqueuesInFlight++ === 0) this.enqueueBusySince = performance.now();
     try {
-      return await this.add(w);
-    } finally {
-      if (--this.enqueuesInFlight === 0) this.stats.enqueueMs += performance.now() - this.enqueueBusySince;
-    }
-  }
-
-  private async add(w: Waiting): Promise<boolean> {
-    // One round trip in the common case (no such job yet), then the add.
-    const state = await this.queue.getJobState(w.jobId);
-    let added = false;
-    if (state === 'failed') {
-      // Failed before (an earlier run): its attempts start anew.
-      await (await this.queue.getJob(w.jobId))?.retry('failed');
-    } else if (state === 'unknown' || state === 'completed') {
-      // Completed before, yet its output is missing now (a job is enqueued only on a miss: the
-      // entry was removed since): run it again. A job waiting or running (another run's, same
-      // key) is left alone and shared.
-      if (state === 'completed') await this.queue.remove(w.jobId);
+      // The job's own timestamp marks it as this run's: a job found under its id with another
+      // one was there before (or is another run's), and settle() decides what it means.
+      w.addedAt = Date.now();
       await this.queue.add(w.node.step.name, w.data, {
         jobId: w.jobId,
+        timestamp: w.addedAt,
         attempts: this.o.attempts ?? 3,
         backoff: { type: 'exponential', delay: 500 },
         removeOnComplete: { age: 3600, count: 10_000 },
         removeOnFail: { age: 7 * 24 * 3600 },
       });
-      added = true;
+    } finally {
+      if (--this.enqueuesInFlight === 0) this.stats.enqueueMs += performance.now() - this.enqueueBusySince;
     }
-    return added;
   }
 
-  run(node: PlanNode, key: string, inputs: InputRefs, o: { force: boolean; signal: AbortSignal; report: Reporter }): Promise<void> {
+  run(node: PlanNode, key: string, inputs: InputRefs, o: { force: boolean; signal: AbortSignal; report: Reporter; stored(key: string): Promise<boolean> }): Promise<void> {
     const data: NodeJobData = { v: 1, packageVersion: PACKAGE_VERSION, source: this.o.source, store: this.o.store, node: node.id, key, inputs, force: o.force, refresh: o.force };
     const jobId = this.jobIdOf(key, o.force);
     this.stats.jobs++;
     this.watch(o.signal);
     return new Promise<void>((resolve, reject) => {
-      const w: Waiting = { node, data, jobId, signal: o.signal, report: o.report, resolve, reject, failuresSaid: 0 };
+      const w: Waiting = { node, data, jobId, signal: o.signal, report: o.report, resolve, reject, failuresSaid: 0, stored: o.stored, decidedAt: Date.now() };
       this.waiting.set(jobId, w);
-      this.enqueue(w).then(
-        // A job of ours is new: its events tell the rest. A shared one may have finished
-        // before this run listened for it.
-        (added) => (added ? undefined : this.settle(jobId)),
-        () => {
-          /* Redis unreachable right now: the reconciliation enqueues it when it is back */
-        },
-      );
+      this.enqueue(w).catch(() => {
+        /* Redis unreachable right now: the reconciliation enqueues it when it is back */
+      });
     });
   }
 
@@ -191,18 +190,13 @@ export class QueueClient implements RemoteNodes {
     void this.queue.remove(jobId).catch(() => {}); // a locked (running) job stays: its output is harmless
   }
 
-  private completed(jobId: string, job?: Job<NodeJobData>): void {
+  private completed(jobId: string, r: NodeJobResult | undefined): void {
     const w = this.waiting.get(jobId);
     if (!w) return;
     this.waiting.delete(jobId);
     const seenAt = Date.now();
     w.resolve();
-    const record = (j: Job<NodeJobData> | undefined) => {
-      const r = j?.returnvalue as { ms?: number; gcMs?: number; cached?: boolean } | undefined;
-      this.stats.finished.push({ node: w.node.id, addedAt: j?.timestamp ?? seenAt, processedAt: j?.processedOn ?? seenAt, finishedAt: j?.finishedOn ?? seenAt, seenAt, workerMs: r?.ms ?? 0, gcMs: r?.gcMs ?? 0, cached: r?.cached ?? false });
-    };
-    if (job) record(job);
-    else void this.queue.getJob(jobId).then(record, () => record(undefined));
+    this.stats.finished.push({ node: w.node.id, decidedAt: w.decidedAt, startedAt: r?.startedAt ?? w.decidedAt, doneAt: r?.doneAt ?? seenAt, seenAt, slot: r?.slot ?? r?.worker ?? '?', workerMs: r?.ms ?? 0, gcMs: r?.gcMs ?? 0, cached: r?.cached ?? false });
   }
 
   /** Looks at the job's state and settles its waiter when the job is done either way. */
@@ -218,8 +212,20 @@ export class QueueClient implements RemoteNodes {
       return; // Redis is away: the next reconciliation asks again
     }
     if (!this.waiting.has(jobId)) return;
+    const older = job !== undefined && job.timestamp !== w.addedAt;
     if (state === 'completed') {
-      this.completed(jobId, job);
+      // A job enqueued only on a store miss: an older completed one whose entry is gone now
+      // (removed since) runs again; one that stored it (another run's, shared) counts as done.
+      if (older && !(await w.stored(w.data.key).catch(() => true))) {
+        await this.queue.remove(jobId).catch(() => {});
+        await this.enqueue(w).catch(() => {});
+        return;
+      }
+      this.completed(jobId, job?.returnvalue as NodeJobResult | undefined);
+    } else if (state === 'failed' && older && !w.retriedOld) {
+      // Failed before this run (an earlier run's attempts): its attempts start anew.
+      w.retriedOld = true;
+      await job!.retry('failed').catch(() => {});
     } else if (state === 'failed') {
       this.waiting.delete(jobId);
       const f = failureOfReason(job!.failedReason);

@@ -8,24 +8,26 @@
  * MLX_INTRADAY_BENCH_QUICK=1: a 4-point variant (pipelines/quickstart.yaml with
  * --sweep train.epochs=1,2 --sweep sample_interval=5,10) to try the bench in a minute or two.
  *
- * Queue overhead per node (what the queue costs on top of the node's own work, never the
- * time a job waited because every worker was busy), summed over jobs and divided by their count:
- *   pickup      processedAt − max(addedAt, when a worker slot became free for it): a worker
- *               was idle and the job was there, yet not taken yet;
- *   notice      seenAt − finishedAt: the worker finished, the submitter had not learnt it yet;
- *   enqueue     enqueueMs / jobs: the submitter's wall time with an add in flight (its own
- *               Redis round trips; overlapping adds of a fan-out counted once);
- *   processor   (finishedAt − processedAt) − workerMs − gcMs: the job's wall in the worker
- *               process less the node's own work in its job process and the forced GC after it
- *               (IPC both ways, BullMQ's calls around the job).
- * The GC after each node (gc ms) is memory release the local executor does after every node it
- * runs as well; it is shown beside the overhead, not in it.
- * Which slot ran which job is not recorded, so slots are rebuilt: jobs in pickup order, each
- * given the slot that became free last before it was taken (the smallest pickup it can have).
+ * Queue overhead per node: what the queue adds to the run's time on top of the nodes' own
+ * work, never the time a job waited because every job process was busy with other nodes. Each
+ * job's timeline (epoch ms, one machine's clock) gives it one of two costs:
+ *   slot gap    the job was waiting when its job process answered the previous one: the time
+ *               from that answer until this job reached the job process (the IPC back, the
+ *               finishing call that also takes the next job, the IPC out) — what each node
+ *               costs in throughput when there is more work than workers;
+ *   chain       it was not: its dispatch (from the executor handing it over until its job
+ *               process had it: the add, the worker waking and taking it, the IPC) plus its
+ *               return (from the job process answering until the executor knew: the IPC back,
+ *               the finishing call, the completed event) — what each link of a chain of
+ *               dependent nodes costs in latency.
+ * overhead ms/node is the mean of those costs over all jobs. Beside them: enqueue (the add alone,
+ * part of a dispatch: the submitter's wall time with an add in flight ÷ jobs) and gc ms (the
+ * forced GC after each node, which the local executor does after every node too: not queue
+ * overhead).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, parseStoreLocation } from '../../src/cache/open-store.js';
@@ -35,7 +37,7 @@ import { parseQueueUrl } from '../../src/queue/connection.js';
 import { QueueClient, type JobTimeline } from '../../src/queue/submit.js';
 import { ChildPool } from '../../src/queue/child-pool.js';
 import type { NodeJobData } from '../../src/queue/protocol.js';
-import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { runSweep, type SweepOutcome } from '../../src/run-sweep.js';
 import { loadSweep, type SweepLoadOptions } from '../../src/spec/sweep.js';
@@ -58,83 +60,89 @@ interface Way {
   workers?: number;
 }
 
-/** Per-job overhead parts in ms (see the header), summed over the finished jobs. */
-function overhead(stats: QueueClient['stats'], workers: number) {
-  const jobs = [...stats.finished].sort((a, b) => a.processedAt - b.processedAt);
-  const slots: number[] = Array(workers).fill(-Infinity); // when each slot became free
-  let pickup = 0;
-  let notice = 0;
-  let processor = 0;
-  let gc = 0;
-  const procs: { ms: number; node: string }[] = [];
+/** The queue's cost per job in ms (see the header), from the finished jobs' timelines. */
+function overhead(stats: QueueClient['stats']) {
+  const jobs = [...stats.finished].sort((a, b) => a.startedAt - b.startedAt);
+  const freeSince = new Map<string, number>(); // per job process: when it answered its last job
+  const gaps: { ms: number; node: string }[] = [];
+  const chains: { ms: number; node: string }[] = [];
   for (const j of jobs) {
-    // The slot free latest before the job was taken (jobs on one slot never overlap).
-    let best = -1;
-    for (let s = 0; s < slots.length; s++) if (slots[s] <= j.processedAt && (best < 0 || slots[s] > slots[best])) best = s;
-    if (best < 0) best = slots.indexOf(Math.min(...slots)); // clock skew of a few ms: the earliest-free slot
-    pickup += Math.max(0, j.processedAt - Math.max(j.addedAt, slots[best]));
-    slots[best] = j.finishedAt;
-    notice += Math.max(0, j.seenAt - j.finishedAt);
-    const proc = Math.max(0, j.finishedAt - j.processedAt - j.workerMs - j.gcMs);
-    processor += proc;
-    procs.push({ ms: proc, node: j.node });
-    gc += j.gcMs;
+    const free = freeSince.get(j.slot);
+    freeSince.set(j.slot, j.doneAt);
+    if (free !== undefined && j.decidedAt <= free) gaps.push({ ms: Math.max(0, j.startedAt - free), node: j.node });
+    else chains.push({ ms: Math.max(0, j.startedAt - j.decidedAt) + Math.max(0, j.seenAt - j.doneAt), node: j.node });
   }
+  const mean = (v: { ms: number }[]) => (v.length ? v.reduce((s, x) => s + x.ms, 0) / v.length : NaN);
   const n = Math.max(1, jobs.length);
-  return { n: jobs.length, pickup: pickup / n, notice: notice / n, enqueue: stats.enqueueMs / Math.max(1, stats.jobs), processor: processor / n, processorSpread: spread(procs), gc: gc / n, work: jobs.reduce((s, j: JobTimeline) => s + j.workerMs, 0) / n };
+  return {
+    n: jobs.length,
+    perNode: mean([...gaps, ...chains]),
+    gap: mean(gaps),
+    gaps: gaps.length,
+    chain: mean(chains),
+    chains: chains.length,
+    enqueue: stats.enqueueMs / Math.max(1, stats.jobs),
+    spread: `slot gap ${spread(gaps)}; chain ${spread(chains)}`,
+    gc: jobs.reduce((s, j) => s + j.gcMs, 0) / n,
+    work: jobs.reduce((s, j) => s + j.workerMs, 0) / n,
+  };
 }
 
 /**
- * The queue's parts with nothing else running (same Redis, this process): a PING, one enqueue
- * as QueueClient does it (getJobState, add), a whole no-op job through BullMQ, and one
- * job-process round trip (ChildPool with a stand-in child that answers at once): what the
- * overhead above is made of, each on an idle machine and in one process.
+ * The queue's floor on this machine, measured after the runs with nothing else going on (same
+ * Redis): a PING and one add from this process; one job-process round trip (ChildPool with a
+ * stand-in child that answers at once); and whole no-op jobs through the runs' own shape of four
+ * processes (this one submitting, Redis, a worker process, its job process answering at once):
+ * one after another with 50 ms idle between (the processes asleep, as between real nodes: the
+ * floor of the chain latency), and 200 enqueued at once (the floor of the slot gap).
  */
-async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: number; ipc: number; bullmqJob: number }> {
+async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: number; ipc: number; chain: number; backToBack: number }> {
   const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const eventsConnection = new Redis(url, { maxRetriesPerRequest: null });
   const queue = new Queue('mlxi-bench-floor', { connection });
+  // Connections handed in are not closed by BullMQ: each is disconnected below, or this
+  // process would keep reconnecting to the stopped server and never exit.
+  const events = new QueueEvents('mlxi-bench-floor', { connection: eventsConnection });
+  const pool = await ChildPool.start(1, join(PACKAGE_ROOT, 'test', 'distributed', 'fixtures', 'echo-child.mjs'), process.env, () => {}, []);
+  let worker: ChildProcess | undefined;
   try {
-    await queue.waitUntilReady();
-    const data = { spec: 'x'.repeat(2000), inputs: { a: { key: 'k'.repeat(64), contentId: 'c'.repeat(64) } } };
-    const mean = async (f: (i: number) => Promise<unknown>) => {
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    const data = { node: 'floor', source: { specText: 'x'.repeat(2000) }, inputs: { a: { key: 'k'.repeat(64), contentId: 'c'.repeat(64) } } };
+    const mean = async (f: (i: number) => Promise<unknown>, idleMs = 0, count = n) => {
       for (let i = 0; i < 20; i++) await f(-i - 1); // warm up (scripts loaded, JIT)
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) await f(i);
-      return (performance.now() - t0) / n;
+      let busy = 0;
+      for (let i = 0; i < count; i++) {
+        if (idleMs) await new Promise((r) => setTimeout(r, idleMs));
+        const t0 = performance.now();
+        await f(i);
+        busy += performance.now() - t0;
+      }
+      return busy / count;
     };
     const ping = await mean(() => connection.ping());
-    const enqueue = await mean(async (i) => {
-      const jobId = `floor-${i}`;
-      if ((await queue.getJobState(jobId)) === 'unknown') await queue.add('n', data, { jobId, attempts: 3, removeOnComplete: true });
-    });
-    // A whole no-op job through BullMQ, one after another (add → a worker in this process →
-    // completed event): the engine's own cost per job, without our processes around it. The
-    // jobs the enqueue measure left waiting go first, or the worker would start on them.
-    await queue.drain();
-    const events = new QueueEvents('mlxi-bench-floor', { connection: new Redis(url, { maxRetriesPerRequest: null }) });
-    const worker = new Worker('mlxi-bench-floor', async () => ({ ok: true }), { connection: new Redis(url, { maxRetriesPerRequest: null }), concurrency: 1 });
-    const pool = await ChildPool.start(1, join(PACKAGE_ROOT, 'test', 'distributed', 'fixtures', 'echo-child.mjs'), process.env, () => {}, []);
-    try {
-      await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
-      const bullmqJob = await mean(async (i) => {
-        const jobId = `floor-rt-${i}`;
-        const done = new Promise<void>((resolve) => {
-          const on = ({ jobId: id }: { jobId: string }) => id === jobId && (events.off('completed', on), resolve());
-          events.on('completed', on);
-        });
-        if ((await queue.getJobState(jobId)) === 'unknown') await queue.add('n', data, { jobId, attempts: 3, removeOnComplete: true });
-        await done;
-      });
-      const ipc = await mean(() => pool.run({ node: 'floor', source: { specText: data.spec } } as unknown as NodeJobData));
-      return { ping, enqueue, ipc, bullmqJob };
-    } finally {
-      await pool.close();
-      await worker.close();
-      await events.close();
-    }
+    const enqueue = await mean((i) => queue.add('n', data, { jobId: `floor-add-${i}`, removeOnComplete: true }));
+    const ipc = await mean(() => pool.run(data as unknown as NodeJobData));
+    await queue.obliterate({ force: true }); // the adds above, before a worker could take them
+    worker = fork(join(PACKAGE_ROOT, 'test', 'bench', 'fixtures', 'noop-worker.ts'), [url, 'mlxi-bench-floor'], { execArgv: ['--import', TSX], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    await new Promise<void>((resolve, reject) => (worker!.once('message', () => resolve()), worker!.once('exit', (c) => reject(new Error(`the floor's no-op worker exited (${c})`)))));
+    const completed = new Map<string, () => void>();
+    events.on('completed', ({ jobId }) => completed.get(jobId)?.());
+    const job = (jobId: string) => {
+      const done = new Promise<void>((resolve) => completed.set(jobId, resolve));
+      return queue.add('n', data, { jobId, removeOnComplete: true }).then(() => done);
+    };
+    const chain = await mean((i) => job(`floor-chain-${i}`), 50, 60);
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: n }, (_, i) => job(`floor-b2b-${i}`)));
+    const backToBack = (performance.now() - t0) / n;
+    return { ping, enqueue, ipc, chain, backToBack };
   } finally {
+    worker?.disconnect();
+    await pool.close();
+    await events.close();
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close();
+    eventsConnection.disconnect();
     connection.disconnect();
   }
 }
@@ -170,18 +178,23 @@ function stepMeans(jobs: JobTimeline[]): string {
   return [...by].map(([s, ms]) => `${s} ${(ms.reduce((a, b) => a + b, 0) / ms.length / 1000).toFixed(2)} s × ${ms.length}`).join(', ');
 }
 
-/** A worker process; `ready` resolves on its start line (its job processes loaded). */
+/**
+ * A worker process; `ready` resolves on its start line (its job processes loaded). Its log goes
+ * to a file, as a service's would: a pipe into this process would wake the submitter for every
+ * line the worker writes, at the very moments a job starts and ends.
+ */
 function spawnWorker(url: string, dir: string, i: number): ChildProcess & { ready: Promise<void> } {
   const args = ['--expose-gc', '--import', TSX, CLI, '--models-dir', join(dir, 'models'), '--cache-dir', join(dir, `worker-${i}-cache`), 'worker', '--queue', url, '--concurrency', '1'];
-  const p = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env } });
-  let err = '';
+  const logFile = join(dir, `worker-${i}.log`);
+  const fd = openSync(logFile, 'w');
+  const p = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', fd], env: { ...process.env } });
+  closeSync(fd);
+  const said = () => readFileSync(logFile, 'utf8');
   const ready = new Promise<void>((resolve, reject) => {
-    p.stderr!.on('data', (d: Buffer) => {
-      err = (err + d.toString('utf8')).slice(-4000);
-      if (/^worker \S+ on /m.test(err)) resolve();
-    });
+    const poll = setInterval(() => /^worker \S+ on /m.test(said()) && (clearInterval(poll), resolve()), 50);
     p.once('exit', (code, sig) => {
-      if (code !== 0 && code !== null && sig === null) console.error(`worker ${i} exited with ${code}:\n${err}`);
+      clearInterval(poll);
+      if (code !== 0 && code !== null && sig === null) console.error(`worker ${i} exited with ${code}:\n${said().slice(-4000)}`);
       reject(new Error(`worker ${i} exited at start (see its output above); run: node --import tsx src/cli.ts worker --queue ${url}`));
     });
   });
@@ -315,14 +328,13 @@ export default async function (): Promise<BenchSection> {
     const rows = ways.map((w) => {
       const row: Record<string, string | number> = { run: w.run, 'wall s': w.wallMs / 1000, 'nodes run': ran(w.outcome), 'vs local': `${(w.wallMs / local.wallMs).toFixed(2)}×` };
       if (w.stats) {
-        const o = overhead(w.stats, w.workers!);
+        const o = overhead(w.stats);
         Object.assign(row, {
           jobs: o.n,
-          'overhead ms/node': o.pickup + o.notice + o.enqueue + o.processor,
-          'pickup ms': o.pickup,
-          'notice ms': o.notice,
+          'overhead ms/node': o.perNode,
+          'slot gap ms': o.gaps ? `${o.gap.toFixed(2)} (${o.gaps})` : '–',
+          'chain ms': o.chains ? `${o.chain.toFixed(2)} (${o.chains})` : '–',
           'enqueue ms': o.enqueue,
-          'processor ms': o.processor,
           'gc ms': o.gc,
           'node work ms': o.work,
           requeued: w.stats.requeued,
@@ -337,11 +349,11 @@ export default async function (): Promise<BenchSection> {
         `Points whose train metrics differ between the three ways: ${metricMismatches} of ${sweep.points.length} (must be 0).`,
         `Node keys in the run records: ${allKeys.size} (the same set in all three stores: ${keySets.every((k) => k.size === allKeys.size) ? 'yes' : 'NO'}). Same artifact checksum in all three: ${sameChecksum}. Checksum differs only through timing/path meta (${[...VOLATILE].join(', ')}), arrays byte-identical: ${sameButVolatile}${volatileSteps.size ? ` (${byStep(volatileSteps)})` : ''}. Arrays byte-identical but other meta differs: ${metaOnly}${differingSteps.size ? ` (${byStep(differingSteps)}; details below)` : ''}. Arrays differ: ${arraysDiffer}; missing in some store: ${missing} (both must be 0).`,
         ...differingDetail.map((d) => `Differs (local | 1 worker | 2 workers): ${d}`),
-        ...ways.filter((w) => w.stats).map((w) => `Processor ms per job, ${w.run}: ${overhead(w.stats!, w.workers!).processorSpread}.`),
+        ...ways.filter((w) => w.stats).map((w) => `Per job, ${w.run}: ${overhead(w.stats!).spread}.`),
         ...ways.filter((w) => w.stats).map((w) => `Node work by step, ${w.run} (mean workerMs: the node's own work in the child): ${stepMeans(w.stats!.finished)}.`),
         `Outcome: ${ways.map((w) => `${w.run}: ${w.outcome.status}`).join('; ')}.`,
-        'Overhead per node = pickup (processedAt − max(addedAt, when a worker slot became free): an idle worker had not taken the job yet; the wait while every worker was busy is not counted) + notice (seenAt − finishedAt: the submitter learning the job finished) + enqueue (the submitter\'s wall time with an add in flight ÷ jobs) + processor (job wall in the worker process − the node\'s own work and the GC after it in the job process: IPC, BullMQ\'s calls around the job). gc ms: the forced GC after each node (MLX frees memory only then), which the local executor does after every node too, so it is not queue overhead. Slots are rebuilt from the timelines (each job on the slot freed last before it was taken). The parts can overlap: BullMQ\'s finishing script both completes a job and hands its worker the next waiting one, so with jobs back to back its time is in one job\'s notice and the next one\'s processor; along a chain of dependent nodes they add up. The sum is an upper bound.',
-        `The floor, measured after the runs with nothing else going on (same Redis, ${200} of each): Redis PING ${floor.ping.toFixed(3)} ms; one enqueue as the submitter does it (getJobState + add) ${floor.enqueue.toFixed(3)} ms; one job-process round trip (IPC both ways, a stand-in child answering at once) ${floor.ipc.toFixed(3)} ms; a whole no-op job through BullMQ, one after another in this one process (enqueue as above, a worker takes it, completes it, the completed event arrives) ${floor.bullmqJob.toFixed(3)} ms. The overhead above is these across four processes (submitter, Redis, worker, job process) on 2 cores that MLX shares.`,
+        'Overhead per node: the mean over all jobs of each job\'s cost. A job waiting when its job process answered the previous one costs its slot gap (from that answer until it reached the job process: the IPC back, the finishing call that also takes the next job, the IPC out); any other job costs its chain latency (dispatch: from the executor handing it over until its job process had it — the add, the worker waking and taking it, the IPC — plus return: from its job process answering until the executor knew — the IPC back, the finishing call, the completed event). The wait while every job process was busy is not counted. enqueue ms: the add alone (part of a dispatch). gc ms: the forced GC after each node (MLX frees memory only then), which the local executor does after every node too, so it is not queue overhead. Times are Date.now() in the submitter and the job processes (one clock on one machine; whole ms, so each job\'s figure is off by under 1 ms either way, not biased).',
+        `The floor on this machine, measured after the runs with nothing else going on (same Redis): Redis PING ${floor.ping.toFixed(3)} ms; one add ${floor.enqueue.toFixed(3)} ms; one job-process round trip (IPC both ways, a stand-in child answering at once) ${floor.ipc.toFixed(3)} ms. No-op jobs through the runs' shape of four processes (this one submitting, Redis, a worker process, its job process answering at once): one after another with 50 ms idle between, the processes asleep as between real nodes (the chain floor) ${floor.chain.toFixed(2)} ms each; 200 enqueued at once (the slot-gap floor) ${floor.backToBack.toFixed(2)} ms each.`,
         `One machine (2 cores): the workers share the cores with the submitter and Redis, so 2 workers cannot show a scale-out here, only that the queue costs little per node. Each queued run started once its workers had said they were ready (their start is not counted).`,
       ],
     };

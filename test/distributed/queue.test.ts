@@ -277,6 +277,32 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     again.store.close();
   }, 300_000);
 
+    it('a rerun gives a job that failed in an earlier run its attempts anew: a cause fixed since (here a worker that could not write checkpoints) is not reported again', async () => {
+      const dir = tempDir('mlxi-dist-rerun-');
+      const spec = SPEC.replace('epochs: 8', 'epochs: 2').replace(/sweep:[\s\S]*$/, '');
+      // A file where the worker's models folder should be: every train attempt fails on it.
+      writeFileSync(join(dir, 'blocker'), '');
+      const broken = startWorker(redis.url, join(dir, 'blocker', 'models'));
+      await waitFor('the worker to start', () => ready(broken));
+      const first = await runQueued(redis, dir, writeSpec(dir, spec));
+      expect(first.out.status).toBe('failed');
+      expect(first.events.filter((e) => e.type === 'node-fail').map((e) => (e as Extract<RunEvent, { type: 'node-fail' }>).step)).toEqual(['train']);
+      expect(broken.lines.filter((l) => /^fail  train/.test(l))).toHaveLength(3);
+      killGroup(broken, 'SIGTERM');
+      await broken.exited;
+
+      // The failed job is still in Redis under the node's key; a healthy worker now runs it.
+      const healthy = startWorker(redis.url, join(dir, 'models-w'));
+      await waitFor('the worker to start', () => ready(healthy));
+      const again = await runQueued(redis, dir, writeSpec(dir, spec));
+      expect(again.out.status).toBe('ok');
+      const status = Object.fromEntries([...again.out.results.values()].map((r) => [r.id, r.status]));
+      expect(status).toMatchObject({ train: 'ran', 'samples[1/2]': 'hit', 'samples[2/2]': 'hit' });
+      expect(healthy.lines.filter((l) => /^done  train/.test(l))).toHaveLength(1);
+      killGroup(healthy, 'SIGTERM');
+      await healthy.exited;
+    }, 300_000);
+
   describe.skipIf(!existsSync(REAL))('a poisoned node', () => {
     it('fails once per attempt, is reported with its step, batch and tickers, and the independent batches finish', async () => {
       const dir = tempDir('mlxi-dist-poison-');
@@ -312,6 +338,7 @@ steps:
       expect(ws[0].lines.filter((l) => /^fail  bars\[3\/3\]/.test(l))).toHaveLength(3);
       const status = Object.fromEntries([...out.results.values()].map((r) => [r.id, r.status]));
       expect(status).toMatchObject({ 'bars[1/3]': 'ran', 'bars[2/3]': 'ran', 'indicators[1/3]': 'ran', 'indicators[2/3]': 'ran', 'samples[1/3]': 'ran', 'samples[2/3]': 'ran', 'bars[3/3]': 'failed', 'indicators[3/3]': 'skipped', 'samples[3/3]': 'skipped' });
+
       killGroup(ws[0], 'SIGTERM');
       await ws[0].exited;
     }, 300_000);
