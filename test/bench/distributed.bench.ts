@@ -96,7 +96,9 @@ function overhead(stats: QueueClient['stats']) {
  * one after another with 50 ms idle between (the processes asleep, as between real nodes: the
  * floor of the chain latency), and 200 enqueued at once (the floor of the slot gap).
  */
-async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: number; ipc: number; chain: number; backToBack: number }> {
+const BUSY_MS = 300;
+
+async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: number; ipc: number; chain: number; backToBack: number; busy: number; busySubmitter: number }> {
   const connection = new Redis(url, { maxRetriesPerRequest: null });
   const eventsConnection = new Redis(url, { maxRetriesPerRequest: null });
   const queue = new Queue('mlxi-bench-floor', { connection });
@@ -127,15 +129,34 @@ async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: nu
     await new Promise<void>((resolve, reject) => (worker!.once('message', () => resolve()), worker!.once('exit', (c) => reject(new Error(`the floor's no-op worker exited (${c})`)))));
     const completed = new Map<string, () => void>();
     events.on('completed', ({ jobId }) => completed.get(jobId)?.());
-    const job = (jobId: string) => {
+    const job = (jobId: string, extra: object = {}) => {
       const done = new Promise<void>((resolve) => completed.set(jobId, resolve));
-      return queue.add('n', data, { jobId, removeOnComplete: true }).then(() => done);
+      return queue.add('n', { ...data, ...extra }, { jobId, removeOnComplete: true }).then(() => done);
     };
     const chain = await mean((i) => job(`floor-chain-${i}`), 50, 60);
     const t0 = performance.now();
     await Promise.all(Array.from({ length: n }, (_, i) => job(`floor-b2b-${i}`)));
     const backToBack = (performance.now() - t0) / n;
-    return { ping, enqueue, ipc, chain, backToBack };
+    // As between real nodes: each job keeps its job process busy 300 ms (sweeping 64 MB), so
+    // the others sleep and the caches are cold at the hand-over; then the same with this process
+    // busy for 15 ms on each completed event, as the executor is recording a node (run record,
+    // checkpoint, the next keys). Per job: the wall less the jobs' own 300 ms.
+    const busyGap = async (tag: string, burnMs: number) => {
+      const onDone = ({ jobId }: { jobId: string }) => {
+        if (!jobId.startsWith(tag)) return;
+        const end = performance.now() + burnMs;
+        while (performance.now() < end); // CPU, not a sleep: what the executor's work is
+      };
+      events.on('completed', onDone);
+      const count = 20;
+      const t1 = performance.now();
+      await Promise.all(Array.from({ length: count }, (_, i) => job(`${tag}-${i}`, { spinMs: BUSY_MS })));
+      events.off('completed', onDone);
+      return (performance.now() - t1 - count * BUSY_MS) / count;
+    };
+    const busy = await busyGap('floor-busy', 0);
+    const busySubmitter = await busyGap('floor-busy-sub', 15);
+    return { ping, enqueue, ipc, chain, backToBack, busy, busySubmitter };
   } finally {
     worker?.disconnect();
     await pool.close();
@@ -353,7 +374,7 @@ export default async function (): Promise<BenchSection> {
         ...ways.filter((w) => w.stats).map((w) => `Node work by step, ${w.run} (mean workerMs: the node's own work in the child): ${stepMeans(w.stats!.finished)}.`),
         `Outcome: ${ways.map((w) => `${w.run}: ${w.outcome.status}`).join('; ')}.`,
         'Overhead per node: the mean over all jobs of each job\'s cost. A job waiting when its job process answered the previous one costs its slot gap (from that answer until it reached the job process: the IPC back, the finishing call that also takes the next job, the IPC out); any other job costs its chain latency (dispatch: from the executor handing it over until its job process had it — the add, the worker waking and taking it, the IPC — plus return: from its job process answering until the executor knew — the IPC back, the finishing call, the completed event). The wait while every job process was busy is not counted. enqueue ms: the add alone (part of a dispatch). gc ms: the forced GC after each node (MLX frees memory only then), which the local executor does after every node too, so it is not queue overhead. Times are Date.now() in the submitter and the job processes (one clock on one machine; whole ms, so each job\'s figure is off by under 1 ms either way, not biased).',
-        `The floor on this machine, measured after the runs with nothing else going on (same Redis): Redis PING ${floor.ping.toFixed(3)} ms; one add ${floor.enqueue.toFixed(3)} ms; one job-process round trip (IPC both ways, a stand-in child answering at once) ${floor.ipc.toFixed(3)} ms. No-op jobs through the runs' shape of four processes (this one submitting, Redis, a worker process, its job process answering at once): one after another with 50 ms idle between, the processes asleep as between real nodes (the chain floor) ${floor.chain.toFixed(2)} ms each; 200 enqueued at once (the slot-gap floor) ${floor.backToBack.toFixed(2)} ms each.`,
+        `The floor on this machine, measured after the runs with nothing else going on (same Redis): Redis PING ${floor.ping.toFixed(3)} ms; one add ${floor.enqueue.toFixed(3)} ms; one job-process round trip (IPC both ways, a stand-in child answering at once) ${floor.ipc.toFixed(3)} ms. No-op jobs through the runs' shape of four processes (this one submitting, Redis, a worker process, its job process answering at once): one after another with 50 ms idle between, the processes asleep as between real nodes (the chain floor) ${floor.chain.toFixed(2)} ms each; 200 enqueued at once ${floor.backToBack.toFixed(2)} ms each; 20 enqueued at once, each keeping its job process busy ${BUSY_MS} ms as a real node does (the slot-gap floor: the hand-over after the processes slept, caches cold) ${floor.busy.toFixed(2)} ms each beyond their ${BUSY_MS} ms, and ${floor.busySubmitter.toFixed(2)} ms when this process also works 15 ms on each completed event (as the executor does, recording the node and keying the next).`,
         `One machine (2 cores): the workers share the cores with the submitter and Redis, so 2 workers cannot show a scale-out here, only that the queue costs little per node. Each queued run started once its workers had said they were ready (their start is not counted).`,
       ],
     };
