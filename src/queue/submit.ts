@@ -5,7 +5,10 @@
  * (events can be missed across a Redis restart): a completed job resolves, a job gone missing
  * (Redis restarted without its data) is enqueued again, a job failed on its last attempt
  * rejects with the worker's failure. Job ids name the store and the key, so a job redelivered or
- * enqueued twice runs (or finds its output) once.
+ * enqueued twice runs (or finds its output) once. The enqueue is one add; a job already under
+ * that id (an earlier run's) is judged when Redis says `duplicated`: completed with its entry
+ * still stored counts as done, completed with the entry gone runs again, failed gets its
+ * attempts anew once (a cause may have been fixed since).
  */
 import { createHash } from 'node:crypto';
 import { Queue, QueueEvents, type Job } from 'bullmq';
