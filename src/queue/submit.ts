@@ -110,7 +110,7 @@ export class QueueClient implements RemoteNodes {
     this.queue.on('error', () => {}); // connection trouble: ioredis reconnects, reconcile catches up
     this.events.on('error', () => {});
     // A completed job's output is in the store (a job completes only after storing it): resolve
-    // at once, and read its timeline for the stats afterwards, off the run's path.
+    // at once; its timeline for the stats comes with the event (the job's return value).
     this.events.on('completed', ({ jobId, returnvalue }) => this.completed(jobId, returnvalue as unknown as NodeJobResult));
     this.events.on('failed', ({ jobId }) => void this.settle(jobId));
     // The add found a job under its id: see whether it is waiting, running, done or failed.

@@ -88,16 +88,19 @@ function overhead(stats: QueueClient['stats']) {
   };
 }
 
+/** How long each floor job keeps its job process busy (a short real node). */
+const BUSY_MS = 300;
+
 /**
  * The queue's floor on this machine, measured after the runs with nothing else going on (same
  * Redis): a PING and one add from this process; one job-process round trip (ChildPool with a
  * stand-in child that answers at once); and whole no-op jobs through the runs' own shape of four
  * processes (this one submitting, Redis, a worker process, its job process answering at once):
  * one after another with 50 ms idle between (the processes asleep, as between real nodes: the
- * floor of the chain latency), and 200 enqueued at once (the floor of the slot gap).
+ * floor of the chain latency), 200 enqueued at once, and 20 enqueued at once that each keep
+ * their job process busy BUSY_MS, alone and with this process working on each completed event
+ * (the floor of the slot gap, under the conditions real nodes give it).
  */
-const BUSY_MS = 300;
-
 async function floors(url: string, n = 200): Promise<{ ping: number; enqueue: number; ipc: number; chain: number; backToBack: number; busy: number; busySubmitter: number }> {
   const connection = new Redis(url, { maxRetriesPerRequest: null });
   const eventsConnection = new Redis(url, { maxRetriesPerRequest: null });
