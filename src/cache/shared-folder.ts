@@ -19,6 +19,7 @@
  * of the same key on another machine can leave an index naming a removed blob: the next load
  * reports it as corrupt (blob missing), removes it and the node is recomputed, never read wrong.
  */
+import { open as openAsync, mkdir as mkdirAsync, rename as renameAsync, rm as rmAsync } from 'node:fs/promises';
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -104,6 +105,27 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * writeFileAtomic off the event loop (the fsync waits in libuv's thread pool): for the writes a
+ * queued run's submitter makes per node, which must not hold up the queue's events meanwhile.
+ */
+export async function writeFileAtomicAsync(path: string, data: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const fh = await openAsync(tmp, 'w');
+    try {
+      await fh.writeFile(data, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await renameAsync(tmp, path);
+  } catch (e) {
+    await rmAsync(tmp, { force: true });
     throw e;
   }
 }
@@ -336,7 +358,10 @@ export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
   }
 }
 
-export class SharedFolderRuns implements Immediate<RunRecords> {
+/** Immediate but for recordNode, which a run calls per node and which waits off the event loop. */
+type SharedFolderRunRecords = Omit<Immediate<RunRecords>, 'recordNode'> & Pick<RunRecords, 'recordNode'>;
+
+export class SharedFolderRuns implements SharedFolderRunRecords {
   private readonly host = hostname();
   private seq = 0;
 
@@ -358,11 +383,11 @@ export class SharedFolderRuns implements Immediate<RunRecords> {
     }
   }
 
-  recordNode(runId: string, n: NodeRecord): void {
+  async recordNode(runId: string, n: NodeRecord): Promise<void> {
     const d = join(this.runDir(runId), 'nodes');
-    mkdirSync(d, { recursive: true });
-    const rec = nodeFile(n, this.seq++);
-    writeFileAtomic(join(d, `${fileName(n.id)}.json`), JSON.stringify(rec));
+    const rec = nodeFile(n, this.seq++); // the order is the calls' order, however the writes finish
+    await mkdirAsync(d, { recursive: true });
+    await writeFileAtomicAsync(join(d, `${fileName(n.id)}.json`), JSON.stringify(rec));
   }
 
   finish(runId: string, status: RunStatus, metrics: RunRecord['metrics'], error?: string, gitDirty?: boolean): void {
@@ -429,5 +454,9 @@ export class SharedFolderRuns implements Immediate<RunRecords> {
 export function openSharedFolderStore(dir: string): Store {
   const abs = resolve(dir);
   for (const d of ['blobs', 'index', 'runs']) mkdirSync(join(abs, d), { recursive: true });
-  return { artifacts: asyncArtifacts(new SharedFolderArtifacts(abs)), runs: asyncRuns(new SharedFolderRuns(join(abs, 'runs'))), location: abs, migrated: '', close: () => {} };
+  return { artifacts: asyncArtifacts(new SharedFolderArtifacts(abs)), runs: runRecordsOf(new SharedFolderRuns(join(abs, 'runs'))), location: abs, migrated: '', close: () => {} };
+}
+
+function runRecordsOf(r: SharedFolderRuns): RunRecords {
+  return { ...asyncRuns(r as unknown as Immediate<RunRecords>), recordNode: (id, n) => r.recordNode(id, n) };
 }

@@ -130,6 +130,12 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   /** A damaged cache database stops the whole run: every node would fail the same way. */
   let fatal: CacheDamagedError | undefined;
   const onAbort = () => scheduler.clear();
+  /**
+   * A queued run's side effects here (a train node's checkpoint copied into models/), in the
+   * order the nodes settled: done at the run's end, not per node, where they would take this
+   * machine's cores from the workers' hand-overs (the same files a local run leaves).
+   */
+  const owed: { node: PlanNode; key: string }[] = [];
   signal.addEventListener('abort', onAbort, { once: true });
 
   const settle = (r: NodeResult): void | Promise<void> => {
@@ -249,6 +255,29 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
     }
   };
 
+  /** A hit's or a worker's node's side effects here: now, or owed till the end in a queued run. */
+  const sideEffects = async (node: PlanNode, key: string) => {
+    if (!node.kind.onHit) return;
+    if (opts.remote) owed.push({ node, key });
+    else await node.kind.onHit(contextFor(node, key), artifacts.get(node.id)!);
+  };
+
+  /** Pays what `owed` holds; a node whose side effect fails is failed (its file is missing). */
+  const payOwed = async () => {
+    for (const { node, key } of owed.splice(0)) {
+      try {
+        await node.kind.onHit!(contextFor(node, key), artifacts.get(node.id)!);
+      } catch (e) {
+        const failure = failureOf(e, `${describeNode(node)} failed after its worker finished: ${(e as Error)?.message ?? String(e)}`);
+        const prev = results.get(node.id)!;
+        delete metrics[node.id];
+        await settle({ ...prev, status: 'failed', failure, error: undefined, metrics: undefined });
+        // A warning, not a second end: the node's end was said when its worker finished.
+        report({ type: 'warn', node: node.id, message: failure.hint ? `${failure.message} (${failure.hint})` : failure.message });
+      }
+    }
+  };
+
   const processNode = async (node: PlanNode) => {
     if (signal.aborted || fatal) return;
     const t0 = performance.now();
@@ -266,14 +295,14 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
         await cache.touch(key);
         produced = { key, contentId: record.contentId, meta: record.meta, metrics: (record.meta.metrics ?? undefined) as Record<string, number> | undefined, ran: false };
         artifacts.set(node.id, makeArtifact(node, produced));
-        await node.kind.onHit?.(contextFor(node, key), artifacts.get(node.id)!);
+        await sideEffects(node, key);
       } else {
         produced = await computeOnce(node, key);
         ran = produced.ran;
         artifacts.set(node.id, makeArtifact(node, produced));
         if (node.dependents.length > 0 && produced.tensors) held.set(node.id, produced.tensors);
         // A node that shared another's work still owes its own side effects (a checkpoint file).
-        if (!ran || produced.remote) await node.kind.onHit?.(contextFor(node, key), artifacts.get(node.id)!);
+        if (!ran || produced.remote) await sideEffects(node, key);
       }
       contentIds.set(node.id, produced.contentId);
       keys.set(node.id, key);
@@ -314,6 +343,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   for (const id of plan.order) if (pendingDeps.get(id) === 0) enqueue(plan.nodes.get(id)!);
   await scheduler.idle();
   signal.removeEventListener('abort', onAbort);
+  if (!fatal) await payOwed(); // also after an interruption: those nodes did finish
   for (const id of plan.order) {
     if (!results.has(id)) {
       const n = plan.nodes.get(id)!;

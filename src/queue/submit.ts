@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { InputRefs, RemoteNodes } from '../dag/execute.js';
 import type { Reporter } from '../dag/events.js';
 import type { PlanNode } from '../dag/plan.js';
@@ -246,11 +247,28 @@ export class QueueClient implements RemoteNodes {
     }
   }
 
+  /**
+   * Catches what the events missed: one pipelined round trip reads two small fields of every
+   * waited job's hash (not the job with its data), and only a job gone, finished or failed an
+   * attempt is looked at in full (settle).
+   */
   private async reconcile(): Promise<void> {
-    if (this.reconciling) return;
+    if (this.reconciling || this.waiting.size === 0) return;
     this.reconciling = true;
     try {
-      for (const jobId of [...this.waiting.keys()]) await this.settle(jobId);
+      const ids = [...this.waiting.keys()];
+      // BullMQ's connection is an ioredis client (its own type names only what BullMQ calls).
+      const client = (await this.queue.backend.client) as unknown as Redis;
+      const pipe = client.pipeline();
+      for (const id of ids) pipe.hmget(this.queue.toKey(id), 'timestamp', 'finishedOn', 'failedReason');
+      const replies = (await pipe.exec()) ?? [];
+      for (const [i, id] of ids.entries()) {
+        const [err, fields] = replies[i] ?? [new Error('no reply')];
+        const [timestamp, finishedOn, failedReason] = (fields as (string | null)[] | undefined) ?? [];
+        if (err || timestamp === null || finishedOn || failedReason) await this.settle(id);
+      }
+    } catch {
+      /* Redis is away: the next reconciliation asks again */
     } finally {
       this.reconciling = false;
     }

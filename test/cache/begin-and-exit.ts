@@ -4,6 +4,6 @@ import { openSharedFolderStore } from '../../src/cache/shared-folder.js';
 
 const [backend, location, id] = process.argv.slice(2);
 const s = backend === 'local' ? openLocalStore(location) : openSharedFolderStore(location);
-s.runs.begin({ id, startedAt: Date.now(), specPath: '/x.yaml', specName: 'x', specHash: 'h', specText: 'name: x', resolved: {}, seed: 1, packageVersion: '0' });
-s.runs.recordNode(id, { id: 'fetch#0', step: 'fetch', status: 'ran', ms: 1 });
-process.exit(0); // no finish, no close: as if killed
+await s.runs.begin({ id, startedAt: Date.now(), specPath: '/x.yaml', specName: 'x', specHash: 'h', specText: 'name: x', resolved: {}, seed: 1, packageVersion: '0' });
+await s.runs.recordNode(id, { id: 'fetch#0', step: 'fetch', status: 'ran', ms: 1 });
+process.exit(0); // recorded (the awaits), then no finish, no close: as if killed

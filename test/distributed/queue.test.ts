@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openStore, parseStoreLocation } from '../../src/cache/open-store.js';
 import type { Store } from '../../src/cache/store-api.js';
@@ -152,6 +152,8 @@ async function runQueued(redis: RedisServer, dir: string, specPath: string, opts
 describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-server, worker processes)', () => {
   let redis: RedisServer;
   let local: Awaited<ReturnType<typeof fingerprint>>;
+  /** The files the local run left in its models folder (keyed checkpoints, sidecars, the published ones). */
+  let localModels: string[];
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -161,6 +163,7 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     const out = await runSweep(loadSweep(writeSpec(dir)), { store, cacheDir: join(dir, 'cache'), modelsDir: join(dir, 'models'), concurrency: 2 });
     expect(out.status).toBe('ok');
     local = await fingerprint(store, out);
+    localModels = readdirSync(join(dir, 'models')).sort();
     store.close();
   }, 300_000);
 
@@ -186,6 +189,9 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     // Worker notes reach the submitter; the submitter keeps the checkpoint (onHit) as a local run does.
     expect(events.some((e) => e.type === 'info' || e.type === 'warn')).toBe(true);
     expect(existsSync(join(dir, 'models', 'indicator_transformer_mlx_best.safetensors'))).toBe(true);
+    // All of them, copied at the run's end rather than per node: the same files a local run leaves.
+    expect(readdirSync(join(dir, 'models')).sort()).toEqual(localModels);
+    expect(localModels.filter((f) => /-[0-9a-f]{12}\.safetensors$/.test(f)).length).toBeGreaterThan(1);
     store.close();
     for (const w of ws) killGroup(w, 'SIGTERM');
     await Promise.all(ws.map((w) => w.exited));
