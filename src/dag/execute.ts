@@ -268,7 +268,7 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
       try {
         await node.kind.onHit!(contextFor(node, key), artifacts.get(node.id)!);
       } catch (e) {
-        const failure = failureOf(e, `${describeNode(node)} failed after its worker finished: ${(e as Error)?.message ?? String(e)}`);
+        const failure = failureOf(e, `${describeNode(node)} failed writing its files at the end of the run: ${(e as Error)?.message ?? String(e)}`);
         const prev = results.get(node.id)!;
         delete metrics[node.id];
         await settle({ ...prev, status: 'failed', failure, error: undefined, metrics: undefined });

@@ -11,6 +11,7 @@
  * attempts anew once (a cause may have been fixed since).
  */
 import { createHash } from 'node:crypto';
+import { getPriority, setPriority } from 'node:os';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { InputRefs, RemoteNodes } from '../dag/execute.js';
@@ -29,6 +30,24 @@ export interface QueueRunOptions {
   attempts?: number;
   /** How often job states are reconciled with Redis (default 1000 ms). */
   pollMs?: number;
+  /**
+   * Lower this process's CPU priority (nice 10) while it submits (default true): its work is
+   * bookkeeping, and a worker on the same machine handing one node to the next should get
+   * the cores first; it still gets every idle moment. False keeps the priority as it is.
+   */
+  yieldCpu?: boolean;
+}
+
+/** The nice value a submitting process takes (see QueueRunOptions.yieldCpu). */
+export const SUBMITTER_NICE = 10;
+
+/** Raises this process's nice value to `nice` (never lowers it: that needs privileges). */
+function yieldCpu(nice: number): void {
+  try {
+    if (getPriority() < nice) setPriority(nice);
+  } catch {
+    /* not permitted here (some containers): the run is the same, only its hand-overs slower */
+  }
 }
 
 /** A node failed on a worker: the worker's message and hint, and how many attempts it had. */
@@ -129,6 +148,7 @@ export class QueueClient implements RemoteNodes {
   }
 
   static async open(o: QueueRunOptions): Promise<QueueClient> {
+    if (o.yieldCpu !== false) yieldCpu(SUBMITTER_NICE);
     const c = new QueueClient(o);
     await Promise.all([c.queue.waitUntilReady(), c.events.waitUntilReady()]);
     return c;

@@ -58,6 +58,8 @@ interface Way {
   store: Store;
   stats?: QueueClient['stats'];
   workers?: number;
+  /** This process's CPU time over the queued run (user + system: keying, records, events, GC). */
+  submitterCpuMs?: number;
 }
 
 /** The queue's cost per job in ms (see the header), from the finished jobs' timelines. */
@@ -263,9 +265,11 @@ export default async function (): Promise<BenchSection> {
       const client = await QueueClient.open({ target: parseQueueUrl(redis.url), store: storeValue, source: { specPath: SPEC, specText: sweep.base.text, load: { ...LOAD, cwd: process.cwd() } } });
       try {
         const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         const outcome = await runSweep(sweep, { ...opts, remote: client });
         const wallMs = performance.now() - t0;
-        return { run: `Redis, ${nWorkers} worker${nWorkers > 1 ? 's' : ''} × concurrency 1`, wallMs, outcome, store, stats: client.stats, workers: nWorkers };
+        const cpu = process.cpuUsage(cpu0);
+        return { run: `Redis, ${nWorkers} worker${nWorkers > 1 ? 's' : ''} × concurrency 1`, wallMs, outcome, store, stats: client.stats, workers: nWorkers, submitterCpuMs: (cpu.user + cpu.system) / 1000 };
       } finally {
         await client.close();
         await Promise.all(mine.map(stopWorker));
@@ -359,6 +363,7 @@ export default async function (): Promise<BenchSection> {
           'slot gap ms': o.gaps ? `${o.gap.toFixed(2)} (${o.gaps})` : '–',
           'chain ms': o.chains ? `${o.chain.toFixed(2)} (${o.chains})` : '–',
           'enqueue ms': o.enqueue,
+          'submitter cpu ms/node': (w.submitterCpuMs ?? 0) / Math.max(1, o.n),
           'gc ms': o.gc,
           'node work ms': o.work,
           requeued: w.stats.requeued,
@@ -376,7 +381,7 @@ export default async function (): Promise<BenchSection> {
         ...ways.filter((w) => w.stats).map((w) => `Per job, ${w.run}: ${overhead(w.stats!).spread}.`),
         ...ways.filter((w) => w.stats).map((w) => `Node work by step, ${w.run} (mean workerMs: the node's own work in the child): ${stepMeans(w.stats!.finished)}.`),
         `Outcome: ${ways.map((w) => `${w.run}: ${w.outcome.status}`).join('; ')}.`,
-        'Overhead per node: the mean over all jobs of each job\'s cost. A job waiting when its job process answered the previous one costs its slot gap (from that answer until it reached the job process: the IPC back, the finishing call that also takes the next job, the IPC out); any other job costs its chain latency (dispatch: from the executor handing it over until its job process had it — the add, the worker waking and taking it, the IPC — plus return: from its job process answering until the executor knew — the IPC back, the finishing call, the completed event). The wait while every job process was busy is not counted. enqueue ms: the add alone (part of a dispatch). gc ms: the forced GC after each node (MLX frees memory only then), which the local executor does after every node too, so it is not queue overhead. Times are Date.now() in the submitter and the job processes (one clock on one machine; whole ms, so each job\'s figure is off by under 1 ms either way, not biased).',
+        'Overhead per node: the mean over all jobs of each job\'s cost. A job waiting when its job process answered the previous one costs its slot gap (from that answer until it reached the job process: the IPC back, the finishing call that also takes the next job, the IPC out); any other job costs its chain latency (dispatch: from the executor handing it over until its job process had it — the add, the worker waking and taking it, the IPC — plus return: from its job process answering until the executor knew — the IPC back, the finishing call, the completed event). The wait while every job process was busy is not counted. enqueue ms: the add alone (part of a dispatch). submitter cpu ms/node: this process's CPU time over the queued run (keying, hits, records, the queue's events, GC) ÷ jobs: what it takes from the cores the workers share on one machine. gc ms: the forced GC after each node (MLX frees memory only then), which the local executor does after every node too, so it is not queue overhead. Times are Date.now() in the submitter and the job processes (one clock on one machine; whole ms, so each job\'s figure is off by under 1 ms either way, not biased).',
         `The floor on this machine, measured after the runs with nothing else going on (same Redis): Redis PING ${floor.ping.toFixed(3)} ms; one add ${floor.enqueue.toFixed(3)} ms; one job-process round trip (IPC both ways, a stand-in child answering at once) ${floor.ipc.toFixed(3)} ms. No-op jobs through the runs' shape of four processes (this one submitting, Redis, a worker process, its job process answering at once): one after another with 50 ms idle between, the processes asleep as between real nodes (the chain floor) ${floor.chain.toFixed(2)} ms each; 200 enqueued at once ${floor.backToBack.toFixed(2)} ms each; 20 enqueued at once, each keeping its job process busy ${BUSY_MS} ms as a real node does (the slot-gap floor: the hand-over after the processes slept, caches cold) ${floor.busy.toFixed(2)} ms each beyond their ${BUSY_MS} ms, and ${floor.busySubmitter.toFixed(2)} ms when this process also works 15 ms on each completed event (as the executor does, recording the node and keying the next).`,
         `One machine (2 cores): the workers share the cores with the submitter and Redis, so 2 workers cannot show a scale-out here, only that the queue costs little per node. Each queued run started once its workers had said they were ready (their start is not counted).`,
       ],

@@ -7,7 +7,8 @@ import { execute } from '../../src/dag/execute.js';
 import { planSpec } from '../../src/dag/plan.js';
 import { resolvePlan } from '../../src/dag/resolve.js';
 import type { RunEvent } from '../../src/dag/events.js';
-import type { RunEnvironment } from '../../src/steps/kind.js';
+import type { RemoteNodes } from '../../src/dag/execute.js';
+import type { KindRegistry, RunEnvironment, StepContext, StepKind } from '../../src/steps/kind.js';
 import { UsageError } from '../../src/util/errors.js';
 import { specFrom, tempDir } from './helpers.js';
 import { calls, TOY_SPEC, toyKinds } from './toy-kinds.js';
@@ -143,6 +144,39 @@ name: toy
     const changed = await execute(planSpec(spec, toyKinds({ fetchOffset: 1 })), { cache: asyncArtifacts(cache), env, concurrency: 1, signal: new AbortController().signal, report: () => {}, refresh: new Set(['bars']) });
     expect(calls).toEqual(['fetch:0', 'indicators:0', 'sample:0', 'train']);
     expect(changed.results.get('model')!.status).toBe('ran');
+  });
+
+  it('a queued run owes its nodes\' side effects here (checkpoint copies) till every node settled; one failing then fails its node', async () => {
+    const cache = ArtifactCache.open(tempDir());
+    await runToy(TOY_SPEC(5), cache); // warm: every node a hit, so no node needs a worker
+    const settled: string[] = [];
+    const paid: { node: string; settledBefore: number }[] = [];
+    let diskFull = false;
+    const base = toyKinds() as unknown as Record<string, StepKind>;
+    const kinds = { ...base, train: { ...base.train, async onHit(ctx: StepContext) { paid.push({ node: ctx.key.slice(0, 6), settledBefore: settled.length }); if (diskFull) throw new Error('no space left on device'); } } } as unknown as KindRegistry;
+    const plan = planSpec(specFrom(TOY_SPEC(5)), kinds);
+    const remote: RemoteNodes = { run: async () => { throw new Error('a warm run sends no node to a worker'); } };
+    const run = async (queued: boolean) => {
+      settled.length = 0;
+      paid.length = 0;
+      const events: RunEvent[] = [];
+      const out = await execute(plan, { cache: asyncArtifacts(cache), env, concurrency: 2, signal: new AbortController().signal, report: (e) => events.push(e), remote: queued ? remote : undefined, onResult: (r) => void settled.push(r.id) });
+      return { events, ...out };
+    };
+    // Local: the side effect comes with the node, before it settles.
+    expect((await run(false)).results.get('model')!.status).toBe('hit');
+    expect(paid.map((p) => p.settledBefore)).toEqual([plan.nodes.size - 1]);
+    // Queued: after every node settled.
+    const queued = await run(true);
+    expect(queued.results.get('model')!.status).toBe('hit');
+    expect(paid.map((p) => p.settledBefore)).toEqual([plan.nodes.size]);
+    // Failing then: the node is failed again in the record (settled twice), its metrics dropped, a warning says why.
+    diskFull = true;
+    const failed = await run(true);
+    expect(failed.results.get('model')).toMatchObject({ status: 'failed', error: 'step `model` failed writing its files at the end of the run: no space left on device' });
+    expect(settled.filter((id) => id === 'model')).toHaveLength(2);
+    expect(failed.metrics.model).toBeUndefined();
+    expect(failed.events.some((e) => e.type === 'warn' && e.message.includes('no space left on device'))).toBe(true);
   });
 
   it('a failing node names step, batch and tickers; dependents skip; independent batches finish and are cached', async () => {
