@@ -6,6 +6,7 @@
  * queue retries it) and is replaced; a child whose worker dies exits at once (processor.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import type { NodeJobData, NodeJobProgress, NodeJobResult } from './protocol.js';
 
 /** Worker → child. */
@@ -29,6 +30,23 @@ interface Slot {
 
 /** How long a child may take to load before the worker gives up on it. */
 const START_TIMEOUT_MS = 120_000;
+
+/**
+ * How much nicer a job process is than its worker: the node's compute (MLX on every core) yields
+ * at once to the worker's short, latency-bound work (lock renewals, handing one job to the next,
+ * which another slot's busy child would otherwise delay). Set right after the fork, before the
+ * child loads MLX, so the compute threads it starts inherit it.
+ */
+export const JOB_PROCESS_NICE = 5;
+
+function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    setPriority(pid, Math.min(19, getPriority() + JOB_PROCESS_NICE));
+  } catch {
+    /* not permitted here: the same results, only slower hand-overs under load */
+  }
+}
 
 export class ChildPool {
   private readonly slots: Slot[] = [];
@@ -73,6 +91,7 @@ export class ChildPool {
   private spawn(): Promise<Slot> {
     let stderr = '';
     const child = fork(this.entry, [], { env: this.env, execArgv: this.execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
+    lowerPriority(child.pid);
     // Pass the child's lines through, keeping the last few for a start failure's message.
     child.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString('utf8')).slice(-2000);

@@ -15,7 +15,8 @@ import { openStore, parseStoreLocation } from '../../src/cache/open-store.js';
 import type { Store } from '../../src/cache/store-api.js';
 import type { RunEvent } from '../../src/dag/events.js';
 import { parseQueueUrl } from '../../src/queue/connection.js';
-import { QueueClient } from '../../src/queue/submit.js';
+import { QueueClient, SUBMITTER_NICE } from '../../src/queue/submit.js';
+import { getPriority } from 'node:os';
 import { runSweep, type SweepOutcome } from '../../src/run-sweep.js';
 import { loadSweep } from '../../src/spec/sweep.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
@@ -192,6 +193,8 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     // All of them, copied at the run's end rather than per node: the same files a local run leaves.
     expect(readdirSync(join(dir, 'models')).sort()).toEqual(localModels);
     expect(localModels.filter((f) => /-[0-9a-f]{12}\.safetensors$/.test(f)).length).toBeGreaterThan(1);
+    // The submitter gave its workers on this machine the cores first.
+    expect(getPriority()).toBeGreaterThanOrEqual(SUBMITTER_NICE);
     store.close();
     for (const w of ws) killGroup(w, 'SIGTERM');
     await Promise.all(ws.map((w) => w.exited));
