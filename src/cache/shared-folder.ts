@@ -32,7 +32,7 @@ import { sha256Hex } from './key.js';
 import { begunRecord, countWith, finishedRecord, listed, listSelection, nodeFile, readable, runRecordOf, sortedNodes, sweepSelection, uniqueMatch, type Begun, type Finished, type ListedRun, type NodeFile, type Nodes, type RunStart } from './run-files.js';
 import type { NodeRecord, RunRecord, RunStatus } from './runs.js';
 import { checksumOf, metaChecksumOf } from './store.js';
-import { asyncArtifacts, asyncRuns, type ArtifactRecord, type ArtifactStore, type Immediate, type LoadedArtifact, type RunRecords, type Store, type StoreInput } from './store-api.js';
+import { asyncArtifacts, asyncRuns, type ArtifactRecord, type ArtifactStore, type Immediate, type ImmediateRuns, type LoadedArtifact, type Store, type StoreInput } from './store-api.js';
 
 /** What `index/<key>.json` holds (also the S3 store's index object). */
 export interface IndexEntry {
@@ -358,10 +358,7 @@ export class SharedFolderArtifacts implements Immediate<ArtifactStore> {
   }
 }
 
-/** Immediate but for recordNode, which a run calls per node and which waits off the event loop. */
-type SharedFolderRunRecords = Omit<Immediate<RunRecords>, 'recordNode'> & Pick<RunRecords, 'recordNode'>;
-
-export class SharedFolderRuns implements SharedFolderRunRecords {
+export class SharedFolderRuns implements ImmediateRuns {
   private readonly host = hostname();
   private seq = 0;
 
@@ -454,9 +451,5 @@ export class SharedFolderRuns implements SharedFolderRunRecords {
 export function openSharedFolderStore(dir: string): Store {
   const abs = resolve(dir);
   for (const d of ['blobs', 'index', 'runs']) mkdirSync(join(abs, d), { recursive: true });
-  return { artifacts: asyncArtifacts(new SharedFolderArtifacts(abs)), runs: runRecordsOf(new SharedFolderRuns(join(abs, 'runs'))), location: abs, migrated: '', close: () => {} };
-}
-
-function runRecordsOf(r: SharedFolderRuns): RunRecords {
-  return { ...asyncRuns(r as unknown as Immediate<RunRecords>), recordNode: (id, n) => r.recordNode(id, n) };
+  return { artifacts: asyncArtifacts(new SharedFolderArtifacts(abs)), runs: asyncRuns(new SharedFolderRuns(join(abs, 'runs'))), location: abs, migrated: '', close: () => {} };
 }

@@ -85,8 +85,11 @@ export function asyncArtifacts(s: Immediate<ArtifactStore>): ArtifactStore {
   };
 }
 
+/** Immediate run records, whose recordNode may also wait (off the event loop: it runs per node). */
+export type ImmediateRuns = Omit<Immediate<RunRecords>, 'recordNode'> & { recordNode(runId: string, n: NodeRecord): void | Promise<void> };
+
 /** The async face of immediate run records. */
-export function asyncRuns(s: Immediate<RunRecords>): RunRecords {
+export function asyncRuns(s: ImmediateRuns): RunRecords {
   return {
     begin: async (r) => s.begin(r),
     recordNode: async (id, n) => s.recordNode(id, n),
