@@ -265,14 +265,15 @@ export async function execute(plan: Plan, opts: ExecuteOptions): Promise<Execute
   /** Pays what `owed` holds; a node whose side effect fails is failed (its file is missing). */
   const payOwed = async () => {
     for (const { node, key } of owed.splice(0)) {
+      const prev = results.get(node.id);
+      if (prev?.status !== 'ran' && prev?.status !== 'hit') continue; // it failed after owing it
       try {
         await node.kind.onHit!(contextFor(node, key), artifacts.get(node.id)!);
       } catch (e) {
         const failure = failureOf(e, `${describeNode(node)} failed writing its files at the end of the run: ${(e as Error)?.message ?? String(e)}`);
-        const prev = results.get(node.id)!;
         delete metrics[node.id];
         await settle({ ...prev, status: 'failed', failure, error: undefined, metrics: undefined });
-        // A warning, not a second end: the node's end was said when its worker finished.
+        // A warning, not a second end: the node's end was said when it settled.
         report({ type: 'warn', node: node.id, message: failure.hint ? `${failure.message} (${failure.hint})` : failure.message });
       }
     }

@@ -204,14 +204,14 @@ function stepMeans(jobs: JobTimeline[]): string {
   return [...by].map(([s, ms]) => `${s} ${(ms.reduce((a, b) => a + b, 0) / ms.length / 1000).toFixed(2)} s × ${ms.length}`).join(', ');
 }
 
+/** The nice value of the bench's workers: a worker started from a shell. */
+const WORKER_NICE = 0;
+
 /**
  * A worker process; `ready` resolves on its start line (its job processes loaded). Its log goes
  * to a file, as a service's would: a pipe into this process would wake the submitter for every
  * line the worker writes, at the very moments a job starts and ends.
  */
-/** The nice value of the bench's workers: a worker started from a shell. */
-const WORKER_NICE = 0;
-
 function spawnWorker(url: string, dir: string, i: number): ChildProcess & { ready: Promise<void> } {
   const args = ['--expose-gc', '--import', TSX, CLI, '--models-dir', join(dir, 'models'), '--cache-dir', join(dir, `worker-${i}-cache`), 'worker', '--queue', url, '--concurrency', '1'];
   const logFile = join(dir, `worker-${i}.log`);
