@@ -255,7 +255,8 @@ describe.skipIf(!redisAvailable())('distributed runs (BullMQ on a real redis-ser
     let flushed: Promise<unknown> | undefined;
     const { out, store, events, queue } = await runQueued(redis, dir, writeSpec(dir), {
       onEvent: (e) => {
-        if (!flushed && e.type === 'node-end' && e.step === 'samples') flushed = admin.flushall();
+        // Mid-training (a progress message from the worker): that job is certainly in Redis.
+        if (!flushed && e.type === 'node-progress' && e.step === 'train') flushed = admin.flushall();
       },
     });
     await flushed;
